@@ -1,0 +1,41 @@
+"""jurisdiction: which notice, consent, opt-out, policy update or assessment a planned data
+practice needs, jurisdiction by jurisdiction, by when and in what order, with citations.
+
+    >>> from jurisdiction import RuleBook, load_practice, evaluate
+    >>> book = RuleBook.load()
+    >>> practice = load_practice("examples/linkedin-2024-as-happened.yaml")   # doctest: +SKIP
+    >>> evaluate(practice, book).verdict                                       # doctest: +SKIP
+    'blocked'
+"""
+
+from ._version import __version__
+from .assessment import Assessment, JurisdictionResult, LawResult, Obligation, PlanStep
+from .errors import InputError, JurisdictionError, Problem, RuleError, SpecError, UsageError
+from .evaluator import Evaluator, evaluate
+from .practice import Policy, Practice, Users
+from .rulebook import RuleBook
+from .specs import load_practice, load_practices, parse_practice
+
+__all__ = [
+    "Assessment",
+    "Evaluator",
+    "InputError",
+    "JurisdictionError",
+    "JurisdictionResult",
+    "LawResult",
+    "Obligation",
+    "PlanStep",
+    "Policy",
+    "Practice",
+    "Problem",
+    "RuleBook",
+    "RuleError",
+    "SpecError",
+    "UsageError",
+    "Users",
+    "__version__",
+    "evaluate",
+    "load_practice",
+    "load_practices",
+    "parse_practice",
+]

@@ -1,0 +1,270 @@
+"""The command line. `run(argv, stdout, stderr) -> int` is what tests call; `main()` wraps it.
+
+Exit codes: 0 the gate passes; 1 the gate fails (a verdict at or past --fail-on); 2 invalid
+input or usage, with a message naming file, line and field; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, NoReturn
+
+from ._version import __version__
+from .errors import InputError, JurisdictionError, Problem, SpecError, UsageError
+from .evaluator import Evaluator
+from .formats import FORMATS, render
+from .rulebook import RuleBook
+
+__all__ = ["main", "run"]
+
+VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
+FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="jurisdiction", description="Which notice, consent, opt-out, policy update or "
+                "assessment a data practice needs, jurisdiction by jurisdiction.")
+    p.add_argument("--version", action="version", version=f"jurisdiction {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--today", type=_date, help="evaluation date (default: the system date)")
+        cmd.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+        cmd.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
+
+    check = sub.add_parser("check", help="assess practice specs")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--fail-on", choices=list(FAIL_ON), default="blocked")
+    common(check)
+
+    explain = sub.add_parser("explain", help="why and why not, rule by rule")
+    explain.add_argument("spec", metavar="SPEC")
+    explain.add_argument("--jurisdiction", metavar="CODE")
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+    common(explain)
+
+    rules = sub.add_parser("rules", help="list, validate or test a rule library")
+    rules.add_argument("action", choices=["list", "validate", "test"])
+    rules.add_argument("dir", nargs="?", metavar="DIR")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
+    rules.add_argument("--coverage", action="store_true", help="report rules no case exercises")
+    rules.add_argument("--threshold", type=float, default=0.0, metavar="PCT",
+                       help="with --coverage: fail below this rule coverage (percent)")
+
+    jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
+    jur.add_argument("query", nargs="?")
+    jur.add_argument("--format", choices=["text", "json"], default="text")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
+    return p
+
+
+def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        args = _parser().parse_args(list(argv) if argv is not None else None)
+        handler = {"check": _check, "explain": _explain, "rules": _rules,
+                   "jurisdictions": _jurisdictions, "schema": _schema}[args.command]
+        return handler(args, out, err)
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except InputError as exc:
+        for problem in exc.problems:
+            err.write(f"error: {problem.render()}\n")
+        return 2
+    except UsageError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    except JurisdictionError as exc:  # pragma: no cover - every subclass is handled above
+        err.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+        err.write(f"internal error (please report it, with the input): {type(exc).__name__}: {exc}\n")
+        return 3
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+def _book(path: str | None) -> RuleBook:
+    return RuleBook.load(path) if path else RuleBook.load()
+
+
+def _spec_paths(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
+            if not found:
+                raise InputError([Problem("no .yaml, .yml or .json specs in this folder", file=raw)])
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+def _load_specs(paths: Sequence[str]) -> list[object]:
+    from .specs import load_practice
+
+    practices = []
+    problems: list[Problem] = []
+    for path in _spec_paths(paths):
+        try:
+            practices.append(load_practice(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return practices
+
+
+def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    practices = _load_specs(args.paths)
+    ids: dict[str, int] = {}
+    for p in practices:
+        ids[p.id] = ids.get(p.id, 0) + 1  # type: ignore[attr-defined]
+    dupes = sorted(k for k, v in ids.items() if v > 1)
+    if dupes:
+        raise UsageError(f"practice ids must be unique across the specs checked together: {', '.join(dupes)}")
+    evaluator = Evaluator(_book(args.rules), args.engine)
+    today = args.today or dt.date.today()
+    assessments = evaluator.evaluate_many(practices, today)  # type: ignore[arg-type]
+    many = len(args.paths) > 1 or len(practices) > 1
+    out.write(render(args.format, assessments, many))
+    worst = max(VERDICT_RANK[a.verdict] for a in assessments)
+    return 1 if worst >= FAIL_ON[args.fail_on] else 0
+
+
+def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .explain import explain_practice, render_explanation
+    from .specs import load_practice
+
+    practice = load_practice(args.spec)
+    evaluator = Evaluator(_book(args.rules), args.engine)
+    report = explain_practice(evaluator, practice, args.today or dt.date.today(), args.jurisdiction)
+    if args.format == "json":
+        out.write(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        out.write(render_explanation(report))
+    return 0
+
+
+def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    book = _book(args.dir)
+    if args.action == "validate":
+        n_rules = sum(len(law.spec.rules) for law in book.laws)
+        n_cases = sum(len(t.cases) for _, t, _ in book.tests)
+        out.write(f"{len(book.laws)} laws, {n_rules} rules, {n_cases} test cases: valid ({book.revision})\n")
+        return 0
+    if args.action == "list":
+        rows = [{"id": law.id, "title": law.spec.law.title, "citation": law.spec.law.citation,
+                 "url": str(law.spec.law.url),
+                 "applies": [{"in": e.in_, "from": e.from_.isoformat(), "to": e.to.isoformat() if e.to else None}
+                             for e in law.spec.law.applies],
+                 "rules": [f"{law.id}/{r.id}" for r in law.spec.rules],
+                 "verified": law.spec.law.verified,
+                 "unverified_rules": sum(1 for r in law.spec.rules if not r.verified)} for law in book.laws]
+        if args.format == "json":
+            out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        else:
+            for row in rows:
+                where = "; ".join(f"{','.join(a['in'])} from {a['from']}" + (f" to {a['to']}" if a["to"] else "")
+                                  for a in row["applies"])  # type: ignore[union-attr]
+                out.write(f"{row['id']}: {row['title']}\n    {row['citation']} <{row['url']}>\n"
+                          f"    applies: {where}; {len(row['rules'])} rules"  # type: ignore[arg-type]
+                          f"{', ' + str(row['unverified_rules']) + ' unverified' if row['unverified_rules'] else ''}\n")
+        return 0
+    from .ruletests import run_tests
+
+    results = list(run_tests(book, args.engine))
+    failed = [r for r in results if not r.passed]
+    fired = {rid for r in results for rid in r.fired}
+    tested_laws = {r.law for r in results}
+    all_rules = sorted(book.rules)
+    uncovered = [rid for rid in all_rules if rid not in fired]
+    coverage = 100.0 * (len(all_rules) - len(uncovered)) / len(all_rules) if all_rules else 100.0
+    if args.format == "json":
+        out.write(json.dumps({
+            "results": [{"file": r.file, "line": r.line, "law": r.law, "case": r.case, "passed": r.passed,
+                         "failures": list(r.failures)} for r in results],
+            "passed": len(results) - len(failed), "failed": len(failed),
+            "coverage": {"percent": round(coverage, 1), "uncovered": uncovered,
+                         "laws_without_tests": sorted(set(book.law_ids) - tested_laws)}},
+            indent=2) + "\n")
+    else:
+        for r in results:
+            where = f"{r.file}:{r.line}" if r.line else r.file
+            out.write(f"{'PASS' if r.passed else 'FAIL'} {where} {r.case}\n")
+            for failure in r.failures:
+                out.write(f"    {failure}\n")
+        if args.coverage:
+            out.write(f"rule coverage: {coverage:.1f}% ({len(all_rules) - len(uncovered)}/{len(all_rules)} rules)\n")
+            for rid in uncovered:
+                out.write(f"    not exercised: {rid}\n")
+            for law_id in sorted(set(book.law_ids) - tested_laws):
+                out.write(f"    law without tests: {law_id}\n")
+        out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
+    if failed or not results:
+        return 1
+    if args.coverage and coverage < args.threshold:
+        err.write(f"rule coverage {coverage:.1f}% is below the threshold {args.threshold:.1f}%\n")
+        return 1
+    return 0
+
+
+def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .regions import search
+
+    rows = search(args.query)
+    if args.format == "json":
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if not rows:
+        err.write(f"no code or name matches {args.query!r}\n")
+        return 2
+    for row in rows:
+        extra = ""
+        if row["kind"] == "group":
+            extra = f" — members: {' '.join(row['members'])}"  # type: ignore[arg-type]
+        elif row["kind"] == "country":
+            bits = []
+            if row.get("groups"):
+                bits.append("in " + ", ".join(row["groups"]))  # type: ignore[arg-type]
+            if row.get("subdivisions"):
+                bits.append(f"{row['subdivisions']} subdivisions")
+            extra = f" ({'; '.join(bits)})" if bits else ""
+        out.write(f"{row['code']}\t{row['name']}{extra}\n")
+    return 0
+
+
+def _schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .schemas import schema_text
+
+    out.write(schema_text(args.which))
+    return 0

@@ -1,0 +1,169 @@
+"""The rete engine: the compiled conditions as durable_rules rulesets.
+
+The only module that imports durable_rules. Its known traps, and what this adapter does:
+
+- a posted *event* fires one rule only → facts are *asserted*, and the state is deleted
+  after each evaluation (states are capped);
+- a fact no rule matches raises `MessageNotHandledException` → a catch-all rule matches
+  every fact;
+- many OR branches under one node break rule creation (128 children per node) → no OR is
+  used: every conjunction is its own rule, and rulesets are kept small (chunked per law);
+- an action with two parameters is taken as asynchronous → actions take one;
+- host start-up races under threads → rulesets are created eagerly in `__init__`, and
+  evaluations are serialised by a lock (durable_rules keeps global state in C).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..compiler import CompiledCondition, Literal, ParamRef
+from ..facts import FACTS
+from . import FactSet, Matches
+
+try:  # durable_rules 2.0.28 does not import on CPython 3.13 (PyEval_CallObject is gone)
+    from durable.lang import assert_facts, delete_state, m, ruleset, when_all
+
+    _IMPORT_ERROR: str | None = None
+except Exception as exc:  # noqa: BLE001 - an ImportError or a failing C extension alike
+    _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+
+__all__ = ["ReteEngine", "available", "import_error"]
+
+CHUNK = 48
+_counter = itertools.count()
+_lock = threading.Lock()
+
+
+def available() -> bool:
+    return _IMPORT_ERROR is None
+
+
+def import_error() -> str | None:
+    return _IMPORT_ERROR
+
+
+def _field(name: str) -> str:
+    return "v_" + name
+
+
+class ReteEngine:
+    name = "rete"
+
+    def __init__(self, conditions: Mapping[str, CompiledCondition]) -> None:
+        if _IMPORT_ERROR is not None:
+            raise RuntimeError(f"durable_rules is not importable: {_IMPORT_ERROR}")
+        self._members: dict[tuple[str, object], str] = {}
+        self._params: dict[str, str] = {}
+        self._hits: list[tuple[int, str, int]] = []
+        self._rulesets: dict[str, list[str]] = defaultdict(list)
+        self._build(conditions)
+
+    # -- compile -----------------------------------------------------------------------
+    def _member_field(self, fact: str, key: object) -> str:
+        return self._members.setdefault((fact, key), f"s{len(self._members)}")
+
+    def _param_field(self, name: str) -> str:
+        return self._params.setdefault(name, f"p{len(self._params)}")
+
+    def _tests(self, lit: Literal) -> list[Any]:
+        """The durable_rules tests for one literal, one per way it can hold."""
+        if lit.op in ("has", "lacks"):
+            return [getattr(m, self._member_field(lit.fact, lit.value)) == (lit.op == "has")]
+        left = getattr(m, _field(lit.fact))
+        known = getattr(m, "k_" + lit.fact)
+        if isinstance(lit.value, ParamRef):
+            pf = self._param_field(lit.value.name)
+            right: Any = getattr(m, pf)
+            guard = getattr(m, "k" + pf) == True  # noqa: E712 - a durable_rules expression
+        else:
+            right, guard = lit.value, None
+        ops: dict[str, Callable[[Any, Any], Any]] = {
+            "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+            "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+        }
+        test = ops[lit.op](left, right)
+        test = (known == True) & test  # noqa: E712
+        if guard is not None:
+            test = guard & test
+        variants = [test]
+        if lit.unknown_ok and FACTS[lit.fact].may_be_unknown:
+            variants.append(known == False)  # noqa: E712
+        return variants
+
+    def _build(self, conditions: Mapping[str, CompiledCondition]) -> None:
+        rules: dict[str, list[tuple[str, int, list[Any]]]] = defaultdict(list)
+        for cond in sorted(conditions.values(), key=lambda c: c.id):
+            for index, conj in enumerate(cond.disjuncts):
+                options = [self._tests(lit) for lit in conj]
+                for combo in itertools.product(*options):
+                    rules[cond.law].append((cond.id, index, list(combo)))
+        for law, entries in sorted(rules.items()):
+            for start in range(0, len(entries), CHUNK):
+                name = f"jurisdiction-{next(_counter)}"
+                with ruleset(name):
+                    for cond_id, index, tests in entries[start:start + CHUNK]:
+                        expr = m.n >= 0
+                        for t in tests:
+                            expr = expr & t
+                        when_all(expr)(self._action(cond_id, index))
+                    when_all(m.n >= 0)(_sink)
+                self._rulesets[law].append(name)
+
+    def _action(self, cond_id: str, index: int) -> Callable[[Any], None]:
+        def fire(c: Any) -> None:
+            self._hits.append((int(c.m.n), cond_id, index))
+
+        return fire
+
+    # -- evaluate ----------------------------------------------------------------------
+    def _encode(self, fs: FactSet, n: int) -> dict[str, Any]:
+        values = fs.values
+        out: dict[str, Any] = {"n": n}
+        for name, spec in FACTS.items():
+            if spec.type == "set":
+                continue
+            if name in values:
+                out[_field(name)] = values[name]
+                out["k_" + name] = True
+            else:
+                out["k_" + name] = False
+        for (fact, key), fld in self._members.items():
+            out[fld] = key in values.get(fact, ())
+        for pname, fld in self._params.items():
+            val = values.get(f"param:{pname}")
+            out["k" + fld] = val is not None
+            if val is not None:
+                out[fld] = val
+        return out
+
+    def match(self, factsets: Sequence[FactSet]) -> list[Matches]:
+        by_law: dict[str, list[tuple[int, FactSet]]] = defaultdict(list)
+        for i, fs in enumerate(factsets):
+            by_law[fs.law].append((i, fs))
+        found: list[dict[str, set[int]]] = [defaultdict(set) for _ in factsets]
+        with _lock:
+            for law, items in by_law.items():
+                names = self._rulesets.get(law, [])
+                if not names:
+                    continue
+                facts = [self._encode(fs, i) for i, fs in items]
+                for name in names:
+                    sid = str(next(_counter))
+                    batch = [{**f, "sid": sid} for f in facts]
+                    self._hits = []
+                    try:
+                        assert_facts(name, batch)
+                    finally:
+                        delete_state(name, sid)
+                    for n, cond_id, index in self._hits:
+                        found[n][cond_id].add(index)
+        return [{k: tuple(sorted(v)) for k, v in sorted(f.items())} for f in found]
+
+
+def _sink(c: Any) -> None:
+    """Matches every fact, so that none raises MessageNotHandledException."""

@@ -1,0 +1,127 @@
+"""The one exception tree of `jurisdiction`.
+
+    JurisdictionError
+    ├── InputError            a file or value the user gave is wrong (exit code 2)
+    │   ├── SpecError         a practice spec
+    │   └── RuleError         a rule library file
+    └── UsageError            the command line itself is wrong (exit code 2)
+
+Every `InputError` carries one or more `Problem`s: where (file, line, column, field),
+what is wrong, what is valid and, where one fits, a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "InputError",
+    "JurisdictionError",
+    "Problem",
+    "RuleError",
+    "SpecError",
+    "UsageError",
+    "suggest",
+]
+
+
+def suggest(value: object, choices: Iterable[str], *, n: int = 1) -> str | None:
+    """The closest valid choice to `value`, for a "did you mean" hint.
+
+    >>> suggest("train_ai", ["train_ai_system", "marketing"])
+    'train_ai_system'
+    """
+    if not isinstance(value, str):
+        return None
+    pool = list(choices)
+    lowered = {c.lower(): c for c in pool}
+    if value.lower() in lowered:
+        return lowered[value.lower()]
+    hits = difflib.get_close_matches(value, pool, n=n, cutoff=0.6)
+    if not hits:
+        hits = [c for c in pool if c.startswith(value) or value.startswith(c)][:n]
+    return hits[0] if hits else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where it is."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    value: object = None
+    valid: str | None = None
+    suggestion: str | None = None
+
+    def where(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def render(self) -> str:
+        """One line (or a few) that a person reads in a terminal."""
+        head = self.where()
+        if self.field:
+            head += f": {self.field}"
+        text = f"{head}: {self.message}"
+        if self.valid:
+            text += f"\n    valid: {self.valid}"
+        if self.suggestion:
+            text += f"\n    did you mean: {self.suggestion}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"message": self.message}
+        for key in ("file", "line", "column", "field", "valid", "suggestion"):
+            val = getattr(self, key)
+            if val is not None:
+                out[key] = val
+        if self.value is not None and isinstance(self.value, (str, int, float, bool)):
+            out["value"] = self.value
+        return out
+
+
+class JurisdictionError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+@dataclass(eq=False)
+class InputError(JurisdictionError):
+    """One input file or value has one or more problems; all of them are listed."""
+
+    problems: Sequence[Problem] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        self.problems = tuple(self.problems)
+        super().__init__(self.render())
+
+    @property
+    def best(self) -> Problem:
+        """The problem to show first: the earliest in the file."""
+        return sorted(self.problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0))[0]
+
+    def render(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class SpecError(InputError):
+    """A practice spec is not valid."""
+
+
+class RuleError(InputError):
+    """A rule library file is not valid."""
+
+
+class UsageError(JurisdictionError):
+    """The command line or an API argument is wrong."""

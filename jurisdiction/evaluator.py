@@ -1,0 +1,302 @@
+"""Step 5: evaluate a practice against a rule book, as of a date.
+
+    scope → laws in force (or upcoming) per jurisdiction → fact sets (deduplicated) →
+    engine matches → obligations with due dates and statuses → verdict and ordered plan.
+
+Dates: a rule's obligation is due `days_before` the practice's start, or on the day the rule
+first applies there if that is later (a law enacted but not yet in force shows as an
+upcoming obligation). Status: `met` when the spec shows it done by the due date, `violated`
+when done late or not done and the due date has passed, else `pending`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .assessment import (Assessment, JurisdictionResult, LawResult, Obligation, ObligationDetail,
+                         PlanStep, UserCounts, Verdict)
+from .compiler import Literal
+from .engines import Engine, FactSet, make_engine
+from .explain import describe
+from .facts import new_uses_of, practice_facts
+from .practice import Practice
+from .regions import FOREVER, Interval, expand, membership, name_of
+from .rulebook import Law, RuleBook
+from .rulefile import Rule, Status
+
+__all__ = ["Evaluator", "evaluate"]
+
+PHASE = {"prohibited": 0, "policy_update": 1, "notice": 2, "consent": 3, "opt_out": 3,
+         "parental_consent": 3, "impact_assessment": 4, "disclosure": 5}
+STEP_TITLE = {
+    "prohibited": "Stop: the practice is prohibited here as planned",
+    "policy_update": "Update the privacy policy to disclose the practice",
+    "notice": "Notify users individually, with the lead time",
+    "consent": "Obtain opt-in consent before processing",
+    "opt_out": "Offer the opt-out / objection route before processing",
+    "parental_consent": "Obtain verifiable parental consent",
+    "impact_assessment": "Complete the assessments before processing starts",
+    "disclosure": "Publish the required documentation",
+}
+SEVERITY_OF_STATUS = {"met": 0, "pending": 1, "violated": 2}
+
+
+@dataclass(frozen=True)
+class _Group:
+    law: Law
+    spans: tuple[Interval, ...]
+    codes: tuple[str, ...]
+    facts: dict[str, Any]
+
+
+@dataclass
+class _Hit:
+    codes: tuple[str, ...]
+    due: dt.date
+    status: Status
+    because: list[str]
+
+
+class Evaluator:
+    """A rule book bound to an engine. Immutable after construction; share it freely."""
+
+    def __init__(self, book: RuleBook, engine: str | Engine = "auto") -> None:
+        self.book = book
+        self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
+
+    def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
+        return self.evaluate_many([practice], today)[0]
+
+    def evaluate_many(self, practices: Sequence[Practice], today: dt.date) -> list[Assessment]:
+        return [self._evaluate(p, today) for p in practices]
+
+    # ------------------------------------------------------------------------------------
+    def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:
+        book = self.book
+        start = practice.starts
+        window = Interval(start, practice.ends or FOREVER)
+        included = expand(practice.users.regions, start, book.subdivided)
+        excluded = set(expand(practice.users.exclude, start, book.subdivided))
+        affected = [c for c in included if c not in excluded]
+
+        base = practice_facts(practice)
+        spec_keys = {"data_uses": list(practice.data_uses), "data_categories": list(practice.data_categories),
+                     "data_subjects": list(practice.data_subjects), "new_uses": list(practice.data_uses),
+                     "new": new_uses_of(practice), "disclosed": list(practice.policy.discloses)}
+
+        # Laws per code, and fact sets deduplicated by (law, spans, parameter values).
+        laws_here: dict[str, list[str]] = defaultdict(list)
+        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        group_meta: dict[tuple[Any, ...], tuple[Law, tuple[Interval, ...], dict[str, Any]]] = {}
+        for law in book.laws:
+            for code in affected:
+                spans = _spans(law, code, window)
+                if not spans:
+                    continue
+                laws_here[code].append(law.id)
+                on = spans[0].start
+                params = {f"param:{name}": law.param(name, code, on) for name in law.spec.parameters}
+                key = (law.id, spans, tuple(sorted(params.items())))
+                groups[key].append(code)
+                group_meta[key] = (law, spans, params)
+        plan_groups = [_Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
+                       for k, codes in groups.items()]
+        matches = self.engine.match([FactSet(g.law.id, g.facts) for g in plan_groups])
+
+        hits: dict[str, list[_Hit]] = defaultdict(list)
+        assumptions: set[str] = set()
+        for group, found in zip(plan_groups, matches, strict=True):
+            for rule in group.law.spec.rules:
+                rid = f"{group.law.id}/{rule.id}"
+                if rid not in found:
+                    continue
+                effective = _rule_start(rule, group.spans)
+                if effective is None:
+                    continue
+                cond = book.conditions[rid]
+                conj = cond.disjuncts[found[rid][0]]
+                why = [rule.because, *(_because(lit, group.facts, spec_keys) for lit in conj)]
+                assumptions.update(describe(lit, group.facts) for lit in conj if lit.fact not in group.facts)
+                due = max(start - dt.timedelta(days=rule.due.days_before), effective)
+                if rule.due.transition is not None and start < effective:
+                    due = max(due, rule.due.transition)
+                status, said = _status(rule, rid, found, practice, due, today)
+                if effective > start:
+                    why.append(f"applies from {effective.isoformat()}, after the practice started")
+                hits[rid].append(_Hit(group.codes, due, status, [*why, said]))
+
+        obligations = [_obligation(book, rid, hits[rid]) for rid in sorted(hits)]
+        by_code: dict[str, list[str]] = defaultdict(list)
+        for ob in obligations:
+            for code in ob.jurisdictions:
+                by_code[code].append(ob.id)
+
+        jurisdictions = []
+        for code in included:
+            if code in excluded:
+                jurisdictions.append(JurisdictionResult(code=code, name=name_of(code), affected=False,
+                                                        reason="excluded by the practice (users.exclude)"))
+            else:
+                laws = sorted(set(laws_here.get(code, [])))
+                jurisdictions.append(JurisdictionResult(
+                    code=code, name=name_of(code), affected=True, laws=laws, obligations=sorted(by_code.get(code, [])),
+                    reason=None if laws else "no law in the rule library applies here"))
+
+        return Assessment(
+            practice=practice.id, title=practice.title, today=today, verdict=_verdict(obligations),
+            rules_revision=book.revision, jurisdictions=jurisdictions,
+            laws=_laws(book, laws_here, window, today), obligations=obligations, plan=_plan(obligations),
+            users=_users(practice, book, affected, excluded), assumptions=sorted(assumptions))
+
+
+def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
+    """When `law` applies to `code` within the practice's window, merged and sorted."""
+    found = []
+    for scope, span in law.windows:
+        for member in membership(code, scope):
+            both = member & span
+            both = both & window if both else None
+            if both:
+                found.append(both)
+    found.sort()
+    merged: list[Interval] = []
+    for span in found:
+        if merged and span.start <= merged[-1].end + dt.timedelta(days=1):
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return tuple(merged)
+
+
+def _rule_start(rule: Rule, spans: Iterable[Interval]) -> dt.date | None:
+    own = Interval(rule.from_ or dt.date.min, rule.to or FOREVER)
+    for span in spans:
+        both = span & own
+        if both:
+            return both.start
+    return None
+
+
+def _because(lit: Literal, facts: dict[str, Any], spec_keys: dict[str, list[str]]) -> str:
+    return describe(lit, facts, spec_keys)
+
+
+def _spec_date(practice: Practice, name: str) -> dt.date | None:
+    return {"policy_updated": practice.policy.updated, "policy_notified": practice.policy.notified,
+            "starts": practice.starts}[name]
+
+
+def _status(rule: Rule, rid: str, found: dict[str, tuple[int, ...]], practice: Practice,
+            due: dt.date, today: dt.date) -> tuple[Status, str]:
+    done = rule.done
+    when_ok = done is not None and (done.when is None or f"{rid}#done" in found)
+    date = _spec_date(practice, done.on) if done is not None and done.on else None
+    is_done = when_ok and (done is not None and (done.on is None or date is not None))
+    if is_done and date is not None and date > due:
+        return "violated", f"done too late: {done.on} is {date.isoformat()}, after the due date {due.isoformat()}"  # type: ignore[union-attr]
+    if is_done:
+        shown = f" ({done.on} {date.isoformat()})" if date is not None else ""  # type: ignore[union-attr]
+        return "met", f"the spec shows it done{shown}"
+    if rule.kind == "prohibited":
+        state: Status = "violated" if practice.starts <= today else "pending"
+        return state, "the practice as planned is prohibited" + (" and has started" if state == "violated" else "")
+    missing = f"{done.on} is not set" if done and done.on and date is None else "the spec does not show it done"
+    if due < today:
+        return "violated", f"not done and the due date {due.isoformat()} has passed ({missing})"
+    return "pending", f"due by {due.isoformat()} ({missing})"
+
+
+def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
+    law, rule = book.rules[rid]
+    # group jurisdictions that share due date and status
+    merged: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for hit in hits:
+        merged[(hit.due, hit.status, tuple(hit.because))].extend(hit.codes)
+    details = sorted(((due, status, why, sorted(codes)) for (due, status, why), codes in merged.items()),
+                     key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]))
+    codes = sorted({c for *_, cs in details for c in cs})
+    worst = max((d[1] for d in details), key=lambda s: SEVERITY_OF_STATUS[s])
+    first = details[0]
+    return Obligation(
+        id=rid, title=rule.title, kind=rule.kind, law=law.id, jurisdictions=codes, citation=rule.citation,
+        url=str(rule.url), due=min(d[0] for d in details), status=worst,  # type: ignore[arg-type]
+        severity=rule.severity, because=list(first[2]), verified=rule.verified and law.spec.law.verified,
+        uncertain=rule.uncertain,
+        details=[ObligationDetail(jurisdictions=cs, due=due, status=st, because=list(why))  # type: ignore[arg-type]
+                 for due, st, why, cs in details] if len(details) > 1 else None)
+
+
+def _verdict(obligations: Sequence[Obligation]) -> Verdict:
+    if any(o.kind == "prohibited" or (o.status == "violated" and o.severity == "blocking") for o in obligations):
+        return "blocked"
+    if any(o.status != "met" for o in obligations):
+        return "action_required"
+    return "clear"
+
+
+def _plan(obligations: Sequence[Obligation]) -> list[PlanStep]:
+    todo = [o for o in obligations if o.status != "met"]
+    by_kind: dict[str, list[Obligation]] = defaultdict(list)
+    for o in todo:
+        by_kind[o.kind].append(o)
+    order = sorted(by_kind, key=lambda k: (PHASE[k], min(o.due for o in by_kind[k]), k))
+    steps = []
+    for n, kind in enumerate(order, 1):
+        obs = by_kind[kind]
+        steps.append(PlanStep(
+            step=n, kind=kind, title=STEP_TITLE[kind], due=min(o.due for o in obs),  # type: ignore[arg-type]
+            status=max((o.status for o in obs), key=lambda s: SEVERITY_OF_STATUS[s]),
+            jurisdictions=sorted({c for o in obs for c in o.jurisdictions}),
+            obligations=sorted(o.id for o in obs)))
+    return steps
+
+
+def _laws(book: RuleBook, laws_here: dict[str, list[str]], window: Interval, today: dt.date) -> list[LawResult]:
+    codes_of: dict[str, list[str]] = defaultdict(list)
+    for code, ids in laws_here.items():
+        for law_id in ids:
+            codes_of[law_id].append(code)
+    out = []
+    for law_id in sorted(codes_of):
+        law = book.by_id[law_id]
+        effective = min(_spans(law, code, window)[0].start for code in codes_of[law_id])
+        spec = law.spec.law
+        out.append(LawResult(id=law_id, title=spec.title, citation=spec.citation, url=str(spec.url),
+                             effective=effective, status="upcoming" if effective > today else "in_force",
+                             jurisdictions=len(codes_of[law_id]), verified=spec.verified, uncertain=spec.uncertain))
+    return out
+
+
+def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded: set[str]) -> UserCounts | None:
+    counts = practice.users.counts
+    if not counts:
+        return None
+    hit = set(affected)
+    total_affected = total_excluded = 0
+    for key, number in counts.items():
+        codes = set(expand([key], practice.starts, book.subdivided))
+        if codes & hit:
+            total_affected += number
+        elif codes & excluded:
+            total_excluded += number
+    return UserCounts(affected=total_affected, excluded=total_excluded)
+
+
+def evaluate(practice: Practice, book: RuleBook | None = None, *, today: dt.date | None = None,
+             engine: str = "auto") -> Assessment:
+    """Evaluate one practice. `book` defaults to the shipped library; `today` to the system date.
+
+    >>> from jurisdiction import Practice, evaluate
+    >>> spec = Practice.model_validate({"id": "demo", "title": "Demo", "data_subjects": ["customer"],
+    ...     "data_categories": ["user.content.public"], "data_uses": ["train_ai_system"],
+    ...     "users": {"regions": ["US-CA"], "min_age": 18}, "starts": "2030-01-01",
+    ...     "policy": {"discloses": ["train_ai_system"], "updated": "2029-01-01", "notified": "2029-01-01"},
+    ...     "control": "opt_in", "existing_data": False})
+    >>> evaluate(spec, today=__import__("datetime").date(2029, 6, 1)).verdict
+    'clear'
+    """
+    return Evaluator(book or RuleBook.load(), engine).evaluate(practice, today or dt.date.today())

@@ -1,0 +1,192 @@
+"""Explanations: a literal, with the spec facts that decided it, in words; and the
+why / why-not report of `jurisdiction explain`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .compiler import CompiledCondition, Literal, ParamRef
+
+__all__ = ["describe", "trace_condition"]
+
+_BOOL_STORY = {
+    ("purpose_new", True): "new purpose: {new} is not disclosed by the policy in force (it discloses {disclosed})",
+    ("purpose_new", False): "no new purpose: the policy in force discloses every data use",
+    ("retroactive", True): "retroactive: the new purpose ({new}) is applied to data collected before the change",
+    ("retroactive", False): "not retroactive: no new purpose is applied to previously collected data",
+    ("shared_outside", True): "data goes to an affiliate or a third party",
+    ("sale", True): "data is sold (disclosed for valuable consideration)",
+}
+
+_WORDS = {"eq": "is", "ne": "is not", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, list[str]] | None = None) -> str:
+    """The literal as a sentence about this practice, e.g.
+    'new_uses includes train_ai_system (spec: train_ai_system.generative)'."""
+    if lit.fact not in facts:
+        want = lit.value.name if isinstance(lit.value, ParamRef) else _show(lit.value)
+        return f"{lit.fact} is not given: assuming it may be {_WORDS.get(lit.op, lit.op)} {want} (the safer reading)"
+    have = facts[lit.fact]
+    if lit.op in ("has", "lacks"):
+        if lit.op == "has":
+            under = [k for k in (spec_keys or {}).get(lit.fact, []) if k == lit.value or k.startswith(f"{lit.value}.")]
+            shown = f" (spec: {', '.join(under)})" if under and under != [lit.value] else ""
+            if lit.fact == "new_uses":
+                return f"{lit.value} is a new purpose: the policy in force does not disclose it{shown}"
+            return f"{lit.fact} includes {lit.value}{shown}"
+        return f"{lit.fact} has nothing under {lit.value}"
+    if isinstance(lit.value, ParamRef):
+        want = facts.get(f"param:{lit.value.name}")
+        return f"{lit.fact} {_show(have)} {_WORDS[lit.op]} {lit.value.name} {_show(want)} here"
+    if lit.op in ("eq", "ne") and isinstance(have, bool):
+        story = _BOOL_STORY.get((lit.fact, have))
+        if story:
+            return story.format(new=", ".join((spec_keys or {}).get("new", [])) or "-",
+                                disclosed=", ".join((spec_keys or {}).get("disclosed", [])) or "nothing")
+        return f"{lit.fact} is {_show(have)}"
+    if lit.op == "ne":
+        return f"{lit.fact} is {_show(have)}, not {_show(lit.value)}"
+    if lit.op == "eq":
+        return f"{lit.fact} is {_show(have)}"
+    return f"{lit.fact} {_show(have)} {_WORDS[lit.op]} {_show(lit.value)}"
+
+
+def trace_condition(cond: CompiledCondition, facts: Mapping[str, Any],
+                    spec_keys: Mapping[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """Every conjunction of a condition, each literal marked holds / fails / assumed."""
+    rows = []
+    for i, conj in enumerate(cond.disjuncts):
+        lits = []
+        for lit in conj:
+            state = "assumed" if lit.fact not in facts and lit.holds(facts) else ("holds" if lit.holds(facts) else "fails")
+            text = describe(lit, facts, spec_keys)
+            if state == "fails":
+                text = _negative(lit, facts)
+            lits.append({"state": state, "text": text})
+        rows.append({"case": i + 1, "holds": all(lit.holds(facts) for lit in conj), "literals": lits})
+    return rows
+
+
+def _negative(lit: Literal, facts: Mapping[str, Any]) -> str:
+    if lit.fact not in facts:
+        return f"{lit.fact} is not given (and this rule does not assume it)"
+    have = facts[lit.fact]
+    want: Any = lit.value
+    if isinstance(want, ParamRef):
+        want = f"{want.name} {_show(facts.get(f'param:{want.name}'))}"
+    if lit.op == "has":
+        return f"{lit.fact} has nothing under {want}" if lit.fact != "new_uses" else f"{want} is not a new purpose"
+    if lit.op == "lacks":
+        return f"{lit.fact} includes {want}"
+    if lit.op == "eq":
+        return f"{lit.fact} is {_show(have)}, not {_show(want)}"
+    if lit.op == "ne":
+        return f"{lit.fact} is {_show(have)}"
+    return f"not {lit.fact} {_show(have)} {_WORDS[lit.op]} {_show(want)}"
+
+
+def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None = None) -> dict[str, Any]:
+    """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
+    jurisdictions whose explanation is the same."""
+    from .evaluator import _spans
+    from .facts import new_uses_of, practice_facts
+    from .regions import FOREVER, Interval, check_code, expand
+
+    book = evaluator.book
+    assessment = evaluator.evaluate(practice, today)
+    by_id = {o.id: o for o in assessment.obligations}
+    base = practice_facts(practice)
+    spec_keys = {"data_uses": list(practice.data_uses), "data_categories": list(practice.data_categories),
+                 "data_subjects": list(practice.data_subjects), "new_uses": list(practice.data_uses),
+                 "new": new_uses_of(practice), "disclosed": list(practice.policy.discloses)}
+    scope = {j.code: j for j in assessment.jurisdictions}
+    if code is not None:
+        wanted = expand([check_code(code)], practice.starts, book.subdivided)
+    else:
+        wanted = tuple(scope)
+    window = Interval(practice.starts, practice.ends or FOREVER)
+    grouped: dict[str, dict[str, Any]] = {}
+    for where in wanted:
+        entry = scope.get(where)
+        if entry is None or not entry.affected:
+            body: dict[str, Any] = {"affected": False,
+                                    "reason": entry.reason if entry else "not in users.regions"}
+        else:
+            laws = []
+            for law in book.laws:
+                spans = _spans(law, where, window)
+                if not spans:
+                    places = "; ".join(f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "")
+                                       for a in law.spec.law.applies)
+                    laws.append({"law": law.id, "applies": False,
+                                 "why": f"applies in {places}; not here during the practice"})
+                    continue
+                facts = {**base, **{f"param:{n}": law.param(n, where, spans[0].start) for n in law.spec.parameters}}
+                rules = []
+                for rule in law.spec.rules:
+                    rid = f"{law.id}/{rule.id}"
+                    trace = trace_condition(book.conditions[rid], facts, spec_keys)
+                    fired = rid in by_id and where in by_id[rid].jurisdictions
+                    row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace,
+                                           "citation": rule.citation}
+                    if fired:
+                        ob = by_id[rid]
+                        detail = next((d for d in ob.details or [] if where in d.jurisdictions), None)
+                        row["status"] = detail.status if detail else ob.status
+                        row["due"] = (detail.due if detail else ob.due).isoformat()
+                        row["because"] = (detail.because if detail else ob.because)[-1]
+                    elif any(c["holds"] for c in trace):
+                        row["why_not"] = "the rule's dates do not reach the practice's period"
+                    else:
+                        row["why_not"] = "no case of the condition holds"
+                    rules.append(row)
+                laws.append({"law": law.id, "applies": True,
+                             "from": spans[0].start.isoformat(), "rules": rules})
+            body = {"affected": True, "laws": laws}
+        key = repr(body)
+        grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
+    shown = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in sorted(base.items())}
+    return {"practice": practice.id, "today": str(today), "verdict": assessment.verdict, "facts": shown,
+            "groups": list(grouped.values())}
+
+
+def render_explanation(report: dict[str, Any]) -> str:
+    from .formats import summarize_codes
+
+    mark = {"holds": "✓", "fails": "✗", "assumed": "?"}
+    lines = [f"{report['practice']} as of {report['today']}: {report['verdict']}", "Facts:"]
+    for name, value in report["facts"].items():
+        lines.append(f"  {name}: {value}")
+    for group in report["groups"]:
+        lines.append("")
+        lines.append(f"== {summarize_codes(group['jurisdictions'])}")
+        if not group["affected"]:
+            lines.append(f"  not affected: {group['reason']}")
+            continue
+        for law in group["laws"]:
+            if not law["applies"]:
+                lines.append(f"  {law['law']}: does not apply ({law['why']})")
+                continue
+            lines.append(f"  {law['law']}: applies from {law['from']}")
+            for rule in law["rules"]:
+                if rule["applies"]:
+                    lines.append(f"    APPLIES {rule['rule']} [{rule['status']}, due {rule['due']}] — {rule['citation']}")
+                    lines.append(f"      status: {rule['because']}")
+                else:
+                    lines.append(f"    no      {rule['rule']} — {rule['why_not']}")
+                for case in rule["cases"]:
+                    if len(rule["cases"]) > 1:
+                        lines.append(f"      case {case['case']}: {'holds' if case['holds'] else 'fails'}")
+                    for lit in case["literals"]:
+                        lines.append(f"        {mark[lit['state']]} {lit['text']}")
+                if not rule["cases"]:
+                    lines.append("        ✗ the condition can never hold")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,168 @@
+"""Step 2 (input side): the practice spec, as strict pydantic models.
+
+A practice is a planned or running data practice: which data, about whom, for what purposes,
+shared with whom, for users where, under which control, starting when, and what the privacy
+policy said and says. See DESIGN.md for the format; every field is described here so that the
+generated JSON Schema documents itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .errors import suggest
+from .regions import RegionCode
+from .taxonomy import TaxonomyKind, taxonomy
+
+__all__ = [
+    "AssessmentDone",
+    "DataCategoryKey",
+    "DataSubjectKey",
+    "DataUseKey",
+    "Policy",
+    "Practice",
+    "Users",
+]
+
+
+def _key_checker(kind: TaxonomyKind) -> Any:
+    def check(value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"a {kind.replace('_', ' ')} key must be a string, not {value!r}")
+        known = taxonomy().keys(kind)
+        if value in known:
+            return value
+        guess = suggest(value, known)
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise ValueError(f"unknown {kind.replace('_', ' ')} key {value!r} (fideslang default "
+                         f"taxonomy plus the project's sub-keys, see `docs/taxonomy.md`){hint}")
+
+    return check
+
+
+DataCategoryKey = Annotated[str, BeforeValidator(_key_checker("data_category"))]
+DataUseKey = Annotated[str, BeforeValidator(_key_checker("data_use"))]
+DataSubjectKey = Annotated[str, BeforeValidator(_key_checker("data_subject"))]
+
+
+def _iso_date(value: object) -> object:
+    """Dates are YYYY-MM-DD: a YAML date, or an ISO string (JSON). Timestamps and numbers
+    are refused rather than guessed at."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a date (YYYY-MM-DD), not a timestamp")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01") from None
+    raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{v!r} is listed twice")
+        seen.add(v)
+    return values
+
+
+Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
+Control = Literal["none", "opt_out", "opt_in"]
+LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation",
+                     "vital_interests", "public_task"]
+AssessmentType = Literal["dpia", "lia", "data_protection_assessment", "risk_assessment", "pia"]
+
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AssessmentDone(BaseModel):
+    """A completed assessment, with the day it was completed."""
+
+    model_config = STRICT
+    type: AssessmentType = Field(description="Which assessment: dpia, lia (legitimate-interest "
+                                 "assessment), data_protection_assessment (US states), "
+                                 "risk_assessment (California), pia.")
+    completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
+
+
+def _assessment(value: object) -> object:
+    return {"type": value} if isinstance(value, str) else value
+
+
+class Users(BaseModel):
+    """Whose data the practice uses."""
+
+    model_config = STRICT
+    regions: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        min_length=1, description="Where the users live: ISO 3166-1 / 3166-2 codes or group names (EU, EEA, EFTA).")
+    exclude: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        default_factory=list, description="Codes or groups left out of the practice.")
+    min_age: int | None = Field(
+        None, ge=0, le=130,
+        description="Youngest user whose data is used. Absent means unknown: rules on minors then "
+                    "assume minors may be included (never 'adults only').")
+    counts: dict[RegionCode, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Optional user numbers per code.")
+
+
+class Policy(BaseModel):
+    """The privacy policy: what it disclosed before this change, and when it changes."""
+
+    model_config = STRICT
+    discloses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Data uses the policy in force before this change discloses; a data use not "
+                    "covered here (itself or a parent) is a new purpose.")
+    updated: Day | None = Field(None, description="Day the policy disclosing this practice takes/took "
+                                "effect; null = not planned.")
+    notified: Day | None = Field(None, description="Day users are/were told individually; null = not planned.")
+
+
+class Practice(BaseModel):
+    """A described data practice: the input of every check."""
+
+    model_config = STRICT
+    id: Slug = Field(description="Unique slug, e.g. genai-training-2024.")
+    title: str = Field(min_length=1, description="Human title.")
+    description: str | None = Field(None, description="Free text.")
+    data_subjects: Annotated[list[DataSubjectKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-subject keys.")
+    data_categories: Annotated[list[DataCategoryKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-category keys, matched hierarchically.")
+    data_uses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-use keys: the purposes.")
+    recipients: Annotated[list[Recipient], AfterValidator(_unique)] = Field(
+        default_factory=lambda: ["first_party"],
+        description="Who receives the data: first_party | processor | affiliate | third_party.")
+    sale: bool = Field(False, description="Disclosed for money or other valuable consideration.")
+    users: Users = Field(description="Whose data.")
+    control: Control = Field(
+        "none", description="The choice users get: none | opt_out (a default-on setting) | opt_in.")
+    existing_data: bool = Field(
+        True, description="Also uses data collected before `starts`. Absent = true (the safer reading).")
+    legal_basis: LegalBasis | None = Field(
+        None, description="GDPR-style legal basis claimed; absent = unknown.")
+    assessments: list[Annotated[AssessmentDone, BeforeValidator(_assessment)]] = Field(
+        default_factory=list,
+        description="Completed assessments: names (dpia, lia, …) or {type, completed}.")
+    parental_consent: bool = Field(
+        False, description="Verifiable parental consent is obtained for users under the local age threshold.")
+    starts: Day = Field(description="Day processing starts (planned or actual).")
+    ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
+    policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Practice:
+        if self.ends is not None and self.ends < self.starts:
+            raise ValueError(f"ends ({self.ends}) is before starts ({self.starts})")
+        return self

@@ -1,0 +1,41 @@
+"""JSON Schemas, generated from the models and shipped in `jurisdiction/schemas/`.
+`tests/test_schemas.py` fails when the shipped files drift from the models.
+
+Regenerate: python -m jurisdiction.schemas
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .assessment import Assessment
+from .practice import Practice
+from .rulefile import RuleFile, TestFile
+
+__all__ = ["SCHEMAS", "schema_text"]
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "practice": Practice,
+    "rules": RuleFile,
+    "tests": TestFile,
+    "assessment": Assessment,
+}
+DIR = Path(__file__).resolve().parent / "schemas"
+
+
+def schema_text(which: str) -> str:
+    model = SCHEMAS[which]
+    mode = "serialization" if which == "assessment" else "validation"
+    schema = model.model_json_schema(mode=mode, by_alias=True)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": f"https://jurisdiction.invalid/schemas/{which}.schema.json", **schema}
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    DIR.mkdir(exist_ok=True)
+    for name in SCHEMAS:
+        (DIR / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")

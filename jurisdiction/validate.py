@@ -1,0 +1,143 @@
+"""Validate loaded data against a pydantic model, turning every error into a `Problem` that
+names the file, line, field, what is valid and, where one fits, a "did you mean"."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, suggest
+from .loading import Document, Path_
+
+__all__ = ["model_problems", "validate_model"]
+
+M = TypeVar("M", bound=BaseModel)
+
+YAML11 = {"yes", "no", "on", "off", "y", "n", "true", "false", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the last part of `loc` (for listing valid field names)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            current = _unwrap(current, part)
+            if current is None:
+                return None
+    current = _unwrap(current, None)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any, part: Any) -> Any:
+    """Step through Optional/list/dict/Annotated to the model inside."""
+    for _ in range(6):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(tp) if a is not type(None)]
+            inner = [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
+            tp = inner[0] if inner else (models[0] if models else None)
+            continue
+        if origin in (list, tuple) and isinstance(part, int):
+            tp = typing.get_args(tp)[0]
+            part = None
+            continue
+        if origin is dict and part is not None and not isinstance(part, int):
+            tp = typing.get_args(tp)[1]
+            part = None
+            continue
+        break
+    return tp
+
+
+def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError,
+                   base: Path_ = ()) -> list[Problem]:
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        loc = _real_loc(doc, base, err["loc"], kind)
+        path = (*base, *loc)
+        value = err.get("input")
+        message = err["msg"]
+        valid = None
+        guess = None
+        if kind == "extra_forbidden":
+            owner = _model_at(model, loc[:-1])
+            names = _field_names(owner) if owner else []
+            message = f"unknown field `{loc[-1]}`"
+            valid = ", ".join(names) if names else None
+            guess = suggest(loc[-1], names) if names else None
+            value = None
+        elif kind == "missing":
+            message = f"required field `{loc[-1]}` is missing"
+            owner = _model_at(model, loc[:-1])
+            if owner is not None:
+                field = next((f for n, f in owner.model_fields.items() if (f.alias or n) == loc[-1]), None)
+                if field is not None and field.description:
+                    valid = field.description
+        elif kind.startswith("bool") and isinstance(value, str):
+            message = f"{value!r} is not a boolean"
+            valid = "true or false"
+            if value in YAML11:
+                message += " (YAML 1.1 read this as a boolean; this tool reads YAML 1.2, where it is a string)"
+                guess = "true" if value.lower() in ("yes", "on", "y", "true") else "false"
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            message = f"{value!r} is not allowed"
+            valid = str(expected).replace("'", "")
+            options = [o.strip() for o in str(expected).replace(" or ", ",").replace("'", "").split(",") if o.strip()]
+            guess = suggest(value, options)
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")
+            if "did you mean" in message:
+                head, _, tail = message.rpartition("; did you mean ")
+                message, guess = head, tail.rstrip("?")
+        elif kind in ("int_type", "int_parsing", "string_type", "date_type", "list_type", "dict_type",
+                      "model_type", "float_type", "bool_type"):
+            message = f"{message.lower().removeprefix('input should be ')}"
+            message = f"expected {message}, got {type(value).__name__} {value!r}" if not isinstance(value, (dict, list)) \
+                else f"expected {message}, got a {type(value).__name__}"
+        problems.append(doc.problem(path, message, valid=valid, suggestion=guess,
+                                    value=value if isinstance(value, (str, int, float, bool)) else None))
+    return problems
+
+
+def _real_loc(doc: Document, base: Path_, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """Drop pydantic's union-member tags ('int', 'list[ParamValue]', …) from an error location,
+    keeping only the keys and indexes that stand in the document."""
+    kept: list[Any] = []
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(part, int) or (*base, *kept, part) in doc.positions or (last and kind == "missing"):
+            kept.append(part)
+    return tuple(kept)
+
+
+def validate_model(doc: Document, model: type[M], data: Any = None, base: Path_ = (),
+                   error: type[Exception] | None = None) -> M:
+    """Validate `data` (default: the whole document) or raise `error` with every problem."""
+    from .errors import InputError
+
+    payload = doc.data if data is None else data
+    if not isinstance(payload, dict):
+        problem = doc.problem(base, f"expected a mapping of fields, got {type(payload).__name__}",
+                              valid=", ".join(_field_names(model)))
+        raise (error or InputError)([problem])
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise (error or InputError)(model_problems(doc, model, exc, base)) from None
