@@ -10,8 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .rulefile import ObligationKind, Severity, Status
 
-__all__ = ["Assessment", "JurisdictionResult", "LawResult", "Obligation", "ObligationDetail",
-           "PlanStep", "UserCounts", "Verdict"]
+__all__ = [
+    "Assessment",
+    "JurisdictionResult",
+    "LawResult",
+    "Obligation",
+    "ObligationDetail",
+    "PlanStep",
+    "UserCounts",
+    "Verdict",
+]
 
 Verdict = Literal["clear", "action_required", "blocked"]
 OUT = ConfigDict(frozen=True, extra="forbid")
@@ -41,8 +49,9 @@ class Obligation(BaseModel):
     due: dt.date = Field(description="Earliest date by which it must be met.")
     status: Status = Field(description="met | pending | violated (worst across jurisdictions).")
     severity: Severity = Field(description="blocking | warning.")
-    because: list[str] = Field(description="The legal reason, the spec facts that made the rule "
-                               "apply, and what decided the status.")
+    because: list[str] = Field(
+        description="The legal reason, the spec facts that made the rule apply, and what decided the status."
+    )
     verified: bool = Field(True, description="False where the rule's source was not checked against the primary text.")
     uncertain: str | None = Field(None, description="Where the law is unsettled, and the reading taken.")
     details: list[ObligationDetail] | None = Field(None, description="Per-jurisdiction differences.")
@@ -68,7 +77,9 @@ class LawResult(BaseModel):
     title: str
     citation: str
     url: str
-    effective: dt.date = Field(description="Earliest day it applies to the practice in scope.")
+    effective: dt.date = Field(
+        description="Earliest day it is in force in a jurisdiction in scope (within the practice's period)."
+    )
     status: Literal["in_force", "upcoming"] = Field(description="upcoming: enacted, in force after `today`.")
     jurisdictions: int = Field(description="How many codes in scope it applies to.")
     verified: bool = True

@@ -12,12 +12,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from ._version import __version__
 from .errors import InputError, JurisdictionError, Problem, SpecError, UsageError
 from .evaluator import Evaluator
 from .formats import FORMATS, render
+from .practice import Practice
 from .rulebook import RuleBook
 
 __all__ = ["main", "run"]
@@ -27,8 +28,14 @@ FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
 
 
 class _Parser(argparse.ArgumentParser):
+    stream: IO[str] | None = None  # where --help and --version go (run()'s stdout)
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (_Parser.stream or sys.stdout).write(message)
 
 
 def _date(text: str) -> dt.date:
@@ -39,8 +46,11 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> _Parser:
-    p = _Parser(prog="jurisdiction", description="Which notice, consent, opt-out, policy update or "
-                "assessment a data practice needs, jurisdiction by jurisdiction.")
+    p = _Parser(
+        prog="jurisdiction",
+        description="Which notice, consent, opt-out, policy update or "
+        "assessment a data practice needs, jurisdiction by jurisdiction.",
+    )
     p.add_argument("--version", action="version", version=f"jurisdiction {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -67,8 +77,13 @@ def _parser() -> _Parser:
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
     rules.add_argument("--coverage", action="store_true", help="report rules no case exercises")
-    rules.add_argument("--threshold", type=float, default=0.0, metavar="PCT",
-                       help="with --coverage: fail below this rule coverage (percent)")
+    rules.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="with --coverage: fail below this rule coverage (percent)",
+    )
 
     jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
     jur.add_argument("query", nargs="?")
@@ -83,9 +98,15 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
+        _Parser.stream = out
         args = _parser().parse_args(list(argv) if argv is not None else None)
-        handler = {"check": _check, "explain": _explain, "rules": _rules,
-                   "jurisdictions": _jurisdictions, "schema": _schema}[args.command]
+        handler = {
+            "check": _check,
+            "explain": _explain,
+            "rules": _rules,
+            "jurisdictions": _jurisdictions,
+            "schema": _schema,
+        }[args.command]
         return handler(args, out, err)
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
@@ -102,7 +123,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+    except Exception as exc:
         err.write(f"internal error (please report it, with the input): {type(exc).__name__}: {exc}\n")
         return 3
 
@@ -111,8 +132,8 @@ def main() -> None:
     sys.exit(run())
 
 
-def _book(path: str | None) -> RuleBook:
-    return RuleBook.load(path) if path else RuleBook.load()
+def _book(path: str | None, with_tests: bool = False) -> RuleBook:
+    return RuleBook.load(path, with_tests=with_tests)
 
 
 def _spec_paths(paths: Sequence[str]) -> list[Path]:
@@ -129,7 +150,7 @@ def _spec_paths(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def _load_specs(paths: Sequence[str]) -> list[object]:
+def _load_specs(paths: Sequence[str]) -> list[Practice]:
     from .specs import load_practice
 
     practices = []
@@ -148,13 +169,13 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     practices = _load_specs(args.paths)
     ids: dict[str, int] = {}
     for p in practices:
-        ids[p.id] = ids.get(p.id, 0) + 1  # type: ignore[attr-defined]
+        ids[p.id] = ids.get(p.id, 0) + 1
     dupes = sorted(k for k, v in ids.items() if v > 1)
     if dupes:
         raise UsageError(f"practice ids must be unique across the specs checked together: {', '.join(dupes)}")
     evaluator = Evaluator(_book(args.rules), args.engine)
     today = args.today or dt.date.today()
-    assessments = evaluator.evaluate_many(practices, today)  # type: ignore[arg-type]
+    assessments = evaluator.evaluate_many(practices, today)
     many = len(args.paths) > 1 or len(practices) > 1
     out.write(render(args.format, assessments, many))
     worst = max(VERDICT_RANK[a.verdict] for a in assessments)
@@ -176,29 +197,42 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    book = _book(args.dir)
+    book = _book(args.dir, with_tests=args.action in ("validate", "test"))
     if args.action == "validate":
         n_rules = sum(len(law.spec.rules) for law in book.laws)
         n_cases = sum(len(t.cases) for _, t, _ in book.tests)
         out.write(f"{len(book.laws)} laws, {n_rules} rules, {n_cases} test cases: valid ({book.revision})\n")
         return 0
     if args.action == "list":
-        rows = [{"id": law.id, "title": law.spec.law.title, "citation": law.spec.law.citation,
-                 "url": str(law.spec.law.url),
-                 "applies": [{"in": e.in_, "from": e.from_.isoformat(), "to": e.to.isoformat() if e.to else None}
-                             for e in law.spec.law.applies],
-                 "rules": [f"{law.id}/{r.id}" for r in law.spec.rules],
-                 "verified": law.spec.law.verified,
-                 "unverified_rules": sum(1 for r in law.spec.rules if not r.verified)} for law in book.laws]
+        rows: list[dict[str, Any]] = [
+            {
+                "id": law.id,
+                "title": law.spec.law.title,
+                "citation": law.spec.law.citation,
+                "url": str(law.spec.law.url),
+                "applies": [
+                    {"in": e.in_, "from": e.from_.isoformat(), "to": e.to.isoformat() if e.to else None}
+                    for e in law.spec.law.applies
+                ],
+                "rules": [f"{law.id}/{r.id}" for r in law.spec.rules],
+                "verified": law.spec.law.verified,
+                "unverified_rules": sum(1 for r in law.spec.rules if not r.verified),
+            }
+            for law in book.laws
+        ]
         if args.format == "json":
             out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         else:
             for row in rows:
-                where = "; ".join(f"{','.join(a['in'])} from {a['from']}" + (f" to {a['to']}" if a["to"] else "")
-                                  for a in row["applies"])  # type: ignore[union-attr]
-                out.write(f"{row['id']}: {row['title']}\n    {row['citation']} <{row['url']}>\n"
-                          f"    applies: {where}; {len(row['rules'])} rules"  # type: ignore[arg-type]
-                          f"{', ' + str(row['unverified_rules']) + ' unverified' if row['unverified_rules'] else ''}\n")
+                where = "; ".join(
+                    f"{','.join(a['in'])} from {a['from']}" + (f" to {a['to']}" if a["to"] else "")
+                    for a in row["applies"]
+                )
+                out.write(
+                    f"{row['id']}: {row['title']}\n    {row['citation']} <{row['url']}>\n"
+                    f"    applies: {where}; {len(row['rules'])} rules"
+                    f"{', ' + str(row['unverified_rules']) + ' unverified' if row['unverified_rules'] else ''}\n"
+                )
         return 0
     from .ruletests import run_tests
 
@@ -210,13 +244,32 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     uncovered = [rid for rid in all_rules if rid not in fired]
     coverage = 100.0 * (len(all_rules) - len(uncovered)) / len(all_rules) if all_rules else 100.0
     if args.format == "json":
-        out.write(json.dumps({
-            "results": [{"file": r.file, "line": r.line, "law": r.law, "case": r.case, "passed": r.passed,
-                         "failures": list(r.failures)} for r in results],
-            "passed": len(results) - len(failed), "failed": len(failed),
-            "coverage": {"percent": round(coverage, 1), "uncovered": uncovered,
-                         "laws_without_tests": sorted(set(book.law_ids) - tested_laws)}},
-            indent=2) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "results": [
+                        {
+                            "file": r.file,
+                            "line": r.line,
+                            "law": r.law,
+                            "case": r.case,
+                            "passed": r.passed,
+                            "failures": list(r.failures),
+                        }
+                        for r in results
+                    ],
+                    "passed": len(results) - len(failed),
+                    "failed": len(failed),
+                    "coverage": {
+                        "percent": round(coverage, 1),
+                        "uncovered": uncovered,
+                        "laws_without_tests": sorted(set(book.law_ids) - tested_laws),
+                    },
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     else:
         for r in results:
             where = f"{r.file}:{r.line}" if r.line else r.file
@@ -246,7 +299,7 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
     if not rows:
-        err.write(f"no code or name matches {args.query!r}\n")
+        err.write(f"error: no code or name matches {args.query!r}; try a country name or an ISO 3166 code\n")
         return 2
     for row in rows:
         extra = ""

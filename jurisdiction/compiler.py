@@ -101,13 +101,16 @@ class _Compiler:
 
     def dnf(self, node: Any, path: Path_, negate: bool = False, term: str | None = None) -> list[list[Literal]]:
         if not isinstance(node, dict):
-            return self.fail(path, f"a condition must be a mapping, not {type(node).__name__} {node!r}",
-                             valid="{all: [...]}, {any: [...]}, {not: {...}}, {<term>: true}, {<fact>: ...}")
+            return self.fail(
+                path,
+                f"a condition must be a mapping, not {type(node).__name__} {node!r}",
+                valid="{all: [...]}, {any: [...]}, {not: {...}}, {<term>: true}, {<fact>: ...}",
+            )
         if not node:
             return [] if negate else [[]]
         if len(node) > 1:  # several keys in one mapping: all of them must hold
             return self.combine([({k: v}, path) for k, v in node.items()], negate, term, conj=not negate)
-        (key, value), = node.items()
+        ((key, value),) = node.items()
         here = (*path, key)
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
@@ -128,11 +131,13 @@ class _Compiler:
         if key in FACTS:
             return self.leaf(FACTS[key], value, here, negate, term)
         choices = [*FACTS, *self.spec.terms, "all", "any", "not"]
-        return self.fail(here, f"unknown fact or term `{key}`", valid=", ".join(sorted(choices)),
-                         suggestion=suggest(key, choices))
+        return self.fail(
+            here, f"unknown fact or term `{key}`", valid=", ".join(sorted(choices)), suggestion=suggest(key, choices)
+        )
 
-    def combine(self, parts: Sequence[tuple[Any, Path_]], negate: bool, term: str | None, *,
-                conj: bool) -> list[list[Literal]]:
+    def combine(
+        self, parts: Sequence[tuple[Any, Path_]], negate: bool, term: str | None, *, conj: bool
+    ) -> list[list[Literal]]:
         branches = [self.dnf(item, p, negate, term) for item, p in parts]
         if not conj:
             return [d for branch in branches for d in branch]
@@ -155,7 +160,7 @@ class _Compiler:
                     return self.fail((*path, "if_unknown"), f"fact `{fact.name}` is never unknown")
             if len(ops) != 1:
                 return self.fail(path, "give exactly one operator", valid=self._ops_for(fact))
-            (op, arg), = ops.items()
+            ((op, arg),) = ops.items()
             path = (*path, op)
         else:
             op, arg = "eq", value
@@ -166,8 +171,12 @@ class _Compiler:
 
         valid_ops = self._ops_for(fact).split(", ")
         if op not in valid_ops:
-            return self.fail(path, f"operator `{op}` does not apply to {fact.type} fact `{fact.name}`",
-                             valid=", ".join(valid_ops), suggestion=suggest(op, valid_ops))
+            return self.fail(
+                path,
+                f"operator `{op}` does not apply to {fact.type} fact `{fact.name}`",
+                valid=", ".join(valid_ops),
+                suggestion=suggest(op, valid_ops),
+            )
         if fact.type == "set":
             keys = arg if isinstance(arg, list) else [arg]
             if not keys:
@@ -194,10 +203,19 @@ class _Compiler:
             if isinstance(arg, dict):
                 if set(arg) != {"param"} or not isinstance(arg["param"], str):
                     return self.fail(path, "compare with a value or {param: <name>}")
+                if fact.type != "number":
+                    return self.fail(
+                        path,
+                        f"`{fact.name}` is a {fact.type} fact; only number facts are compared with a parameter",
+                        valid=f"a value: {self._ops_for(fact)}",
+                    )
                 if arg["param"] not in self.params:
-                    return self.fail((*path, "param"), f"unknown parameter `{arg['param']}`",
-                                     valid=", ".join(sorted(self.params)) or "(this law defines none)",
-                                     suggestion=suggest(arg["param"], self.params))
+                    return self.fail(
+                        (*path, "param"),
+                        f"unknown parameter `{arg['param']}`",
+                        valid=", ".join(sorted(self.params)) or "(this law defines none)",
+                        suggestion=suggest(arg["param"], self.params),
+                    )
                 return [[lit(op, ParamRef(arg["param"]))]]
             if not self._check_scalar(fact, arg, path):
                 return []
@@ -217,24 +235,39 @@ class _Compiler:
         if fact.taxonomy:
             known = taxonomy().keys(fact.taxonomy)
             if key not in known:
-                self.fail(path, f"unknown {fact.taxonomy.replace('_', ' ')} key {key!r}",
-                          suggestion=suggest(key, known), valid="a key of the fideslang taxonomy")
+                self.fail(
+                    path,
+                    f"unknown {fact.taxonomy.replace('_', ' ')} key {key!r}",
+                    suggestion=suggest(key, known),
+                    valid="a key of the fideslang taxonomy",
+                )
                 return False
             return True
         if key not in fact.values:
-            self.fail(path, f"{key!r} is not a value of `{fact.name}`", valid=", ".join(fact.values),
-                      suggestion=suggest(key, fact.values))
+            self.fail(
+                path,
+                f"{key!r} is not a value of `{fact.name}`",
+                valid=", ".join(fact.values),
+                suggestion=suggest(key, fact.values),
+            )
             return False
         return True
 
     def _check_scalar(self, fact: FactSpec, value: Any, path: Path_) -> bool:
         if fact.type == "bool" and not isinstance(value, bool):
-            self.fail(path, f"`{fact.name}` is true or false, not {value!r}",
-                      valid="true, false (YAML 1.2: yes/no/on/off are strings)")
+            self.fail(
+                path,
+                f"`{fact.name}` is true or false, not {value!r}",
+                valid="true, false (YAML 1.2: yes/no/on/off are strings)",
+            )
             return False
         if fact.type == "enum" and value not in fact.values:
-            self.fail(path, f"{value!r} is not a value of `{fact.name}`", valid=", ".join(fact.values),
-                      suggestion=suggest(value, fact.values))
+            self.fail(
+                path,
+                f"{value!r} is not a value of `{fact.name}`",
+                valid=", ".join(fact.values),
+                suggestion=suggest(value, fact.values),
+            )
             return False
         if fact.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
             self.fail(path, f"`{fact.name}` is compared with a number, not {value!r}")
@@ -242,8 +275,9 @@ class _Compiler:
         return True
 
 
-def compile_condition(doc: Document, spec: RuleFile, node: Any, path: Path_, cond_id: str,
-                      problems: list[Problem]) -> CompiledCondition:
+def compile_condition(
+    doc: Document, spec: RuleFile, node: Any, path: Path_, cond_id: str, problems: list[Problem]
+) -> CompiledCondition:
     compiler = _Compiler(doc, spec, spec.parameters)
     disjuncts = compiler.dnf(node, path)
     problems.extend(compiler.problems)
@@ -284,8 +318,9 @@ def compile_file(doc: Document, spec: RuleFile) -> tuple[dict[str, CompiledCondi
         rid = f"{spec.law.id}/{rule.id}"
         out[rid] = compile_condition(doc, spec, rule.when, ("rules", i, "when"), rid, problems)
         if rule.done and rule.done.when is not None:
-            out[rid + "#done"] = compile_condition(doc, spec, rule.done.when, ("rules", i, "done", "when"),
-                                                   rid + "#done", problems)
+            out[rid + "#done"] = compile_condition(
+                doc, spec, rule.done.when, ("rules", i, "done", "when"), rid + "#done", problems
+            )
     # a bad term is reported once, not once per rule that uses it
     unique = list({p.render(): p for p in problems}.values())
     return out, unique

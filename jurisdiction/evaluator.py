@@ -17,21 +17,37 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .assessment import (Assessment, JurisdictionResult, LawResult, Obligation, ObligationDetail,
-                         PlanStep, UserCounts, Verdict)
+from .assessment import (
+    Assessment,
+    JurisdictionResult,
+    LawResult,
+    Obligation,
+    ObligationDetail,
+    PlanStep,
+    UserCounts,
+    Verdict,
+)
 from .compiler import Literal
 from .engines import Engine, FactSet, make_engine
 from .explain import describe
 from .facts import new_uses_of, practice_facts
 from .practice import Practice
-from .regions import FOREVER, Interval, expand, membership, name_of
+from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
 from .rulefile import Rule, Status
 
 __all__ = ["Evaluator", "evaluate"]
 
-PHASE = {"prohibited": 0, "policy_update": 1, "notice": 2, "consent": 3, "opt_out": 3,
-         "parental_consent": 3, "impact_assessment": 4, "disclosure": 5}
+PHASE = {
+    "prohibited": 0,
+    "policy_update": 1,
+    "notice": 2,
+    "consent": 3,
+    "opt_out": 3,
+    "parental_consent": 3,
+    "impact_assessment": 4,
+    "disclosure": 5,
+}
 STEP_TITLE = {
     "prohibited": "Stop: the practice is prohibited here as planned",
     "policy_update": "Update the privacy policy to disclose the practice",
@@ -48,7 +64,7 @@ SEVERITY_OF_STATUS = {"met": 0, "pending": 1, "violated": 2}
 @dataclass(frozen=True)
 class _Group:
     law: Law
-    spans: tuple[Interval, ...]
+    spans: tuple[Interval, ...]  # when the law applies to these codes (not clipped to the practice)
     codes: tuple[str, ...]
     facts: dict[str, Any]
 
@@ -84,27 +100,39 @@ class Evaluator:
         affected = [c for c in included if c not in excluded]
 
         base = practice_facts(practice)
-        spec_keys = {"data_uses": list(practice.data_uses), "data_categories": list(practice.data_categories),
-                     "data_subjects": list(practice.data_subjects), "new_uses": list(practice.data_uses),
-                     "new": new_uses_of(practice), "disclosed": list(practice.policy.discloses)}
+        spec_keys = {
+            "data_uses": list(practice.data_uses),
+            "data_categories": list(practice.data_categories),
+            "data_subjects": list(practice.data_subjects),
+            "new_uses": list(practice.data_uses),
+            "new": new_uses_of(practice),
+            "disclosed": list(practice.policy.discloses),
+        }
 
         # Laws per code, and fact sets deduplicated by (law, spans, parameter values).
         laws_here: dict[str, list[str]] = defaultdict(list)
+        first_day: dict[str, dt.date] = {}
         groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
         group_meta: dict[tuple[Any, ...], tuple[Law, tuple[Interval, ...], dict[str, Any]]] = {}
-        for law in book.laws:
-            for code in affected:
-                spans = _spans(law, code, window)
+        for code in affected:
+            for law, always in book.laws_for(code):
+                spans = tuple(both for span in always if (both := span & window) is not None)
                 if not spans:
                     continue
                 laws_here[code].append(law.id)
-                on = spans[0].start
-                params = {f"param:{name}": law.param(name, code, on) for name in law.spec.parameters}
-                key = (law.id, spans, tuple(sorted(params.items())))
-                groups[key].append(code)
-                group_meta[key] = (law, spans, params)
-        plan_groups = [_Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
-                       for k, codes in groups.items()]
+                in_force = next(span.start for span in always if span & window)
+                first_day[law.id] = min(first_day.get(law.id, in_force), in_force)
+                # A dated parameter (an age raised on a day) splits the practice's period: the
+                # rules are evaluated for each stretch with the values then in force.
+                for periods, on in _stretches(law, code, always, spans):
+                    params = tuple((f"param:{name}", law.param(name, code, on)) for name in law.spec.parameters)
+                    key = (law.id, periods, params)
+                    groups[key].append(code)
+                    group_meta[key] = (law, periods, dict(params))
+        plan_groups = [
+            _Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
+            for k, codes in groups.items()
+        ]
         matches = self.engine.match([FactSet(g.law.id, g.facts) for g in plan_groups])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
@@ -114,12 +142,12 @@ class Evaluator:
                 rid = f"{group.law.id}/{rule.id}"
                 if rid not in found:
                     continue
-                effective = _rule_start(rule, group.spans)
+                effective = _rule_start(rule, group.spans, window)
                 if effective is None:
                     continue
                 cond = book.conditions[rid]
                 conj = cond.disjuncts[found[rid][0]]
-                why = [rule.because, *(_because(lit, group.facts, spec_keys) for lit in conj)]
+                why = [rule.because, *(_because(group.law, lit, group.facts, spec_keys) for lit in conj)]
                 assumptions.update(describe(lit, group.facts) for lit in conj if lit.fact not in group.facts)
                 due = max(start - dt.timedelta(days=rule.due.days_before), effective)
                 if rule.due.transition is not None and start < effective:
@@ -138,60 +166,94 @@ class Evaluator:
         jurisdictions = []
         for code in included:
             if code in excluded:
-                jurisdictions.append(JurisdictionResult(code=code, name=name_of(code), affected=False,
-                                                        reason="excluded by the practice (users.exclude)"))
+                jurisdictions.append(
+                    JurisdictionResult(
+                        code=code, name=name_of(code), affected=False, reason="excluded by the practice (users.exclude)"
+                    )
+                )
             else:
                 laws = sorted(set(laws_here.get(code, [])))
-                jurisdictions.append(JurisdictionResult(
-                    code=code, name=name_of(code), affected=True, laws=laws, obligations=sorted(by_code.get(code, [])),
-                    reason=None if laws else "no law in the rule library applies here"))
+                jurisdictions.append(
+                    JurisdictionResult(
+                        code=code,
+                        name=name_of(code),
+                        affected=True,
+                        laws=laws,
+                        obligations=sorted(by_code.get(code, [])),
+                        reason=None if laws else "no law in the rule library applies here",
+                    )
+                )
 
         return Assessment(
-            practice=practice.id, title=practice.title, today=today, verdict=_verdict(obligations),
-            rules_revision=book.revision, jurisdictions=jurisdictions,
-            laws=_laws(book, laws_here, window, today), obligations=obligations, plan=_plan(obligations),
-            users=_users(practice, book, affected, excluded), assumptions=sorted(assumptions))
+            practice=practice.id,
+            title=practice.title,
+            today=today,
+            verdict=_verdict(obligations),
+            rules_revision=book.revision,
+            jurisdictions=jurisdictions,
+            laws=_laws(book, laws_here, first_day, today),
+            obligations=obligations,
+            plan=_plan(obligations),
+            users=_users(practice, book, affected, excluded),
+            assumptions=sorted(assumptions),
+        )
+
+
+def _stretches(
+    law: Law, code: str, always: tuple[Interval, ...], spans: tuple[Interval, ...]
+) -> list[tuple[tuple[Interval, ...], dt.date]]:
+    """(periods of the law, day the parameters are read) for each stretch of the practice in
+    which the law's parameters for `code` do not change. The first stretch keeps the law's
+    whole earlier history (so lead times count from the start); later ones begin on the day of
+    the change."""
+    changes = sorted(d for d in law.param_changes(code) if spans[0].start < d <= spans[-1].end)
+    if not changes:
+        return [(always, spans[0].start)]
+    cuts = [spans[0].start, *changes]
+    out = []
+    for i, day in enumerate(cuts):
+        upto = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else FOREVER
+        lower = dt.date.min if i == 0 else day
+        clip = Interval(lower, upto)
+        periods = tuple(both for span in always if (both := span & clip) is not None)
+        if periods:
+            out.append((periods, day))
+    return out
 
 
 def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
-    """When `law` applies to `code` within the practice's window, merged and sorted."""
-    found = []
-    for scope, span in law.windows:
-        for member in membership(code, scope):
-            both = member & span
-            both = both & window if both else None
-            if both:
-                found.append(both)
-    found.sort()
-    merged: list[Interval] = []
-    for span in found:
-        if merged and span.start <= merged[-1].end + dt.timedelta(days=1):
-            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, span.end))
-        else:
-            merged.append(span)
-    return tuple(merged)
+    """When `law` applies to `code` within the practice's window."""
+    return tuple(both for span in law.spans(code) if (both := span & window) is not None)
 
 
-def _rule_start(rule: Rule, spans: Iterable[Interval]) -> dt.date | None:
+def _rule_start(rule: Rule, spans: Iterable[Interval], window: Interval) -> dt.date | None:
+    """The day the rule first applies in a period of the law that overlaps the practice."""
     own = Interval(rule.from_ or dt.date.min, rule.to or FOREVER)
     for span in spans:
         both = span & own
-        if both:
+        if both and both & window:
             return both.start
     return None
 
 
-def _because(lit: Literal, facts: dict[str, Any], spec_keys: dict[str, list[str]]) -> str:
-    return describe(lit, facts, spec_keys)
+def _because(law: Law, lit: Literal, facts: dict[str, Any], spec_keys: dict[str, list[str]]) -> str:
+    text = describe(lit, facts, spec_keys)
+    if lit.term is not None and lit.term in law.spec.terms:
+        text = f"{law.spec.terms[lit.term].description}: {text}"
+    return text
 
 
 def _spec_date(practice: Practice, name: str) -> dt.date | None:
-    return {"policy_updated": practice.policy.updated, "policy_notified": practice.policy.notified,
-            "starts": practice.starts}[name]
+    return {
+        "policy_updated": practice.policy.updated,
+        "policy_notified": practice.policy.notified,
+        "starts": practice.starts,
+    }[name]
 
 
-def _status(rule: Rule, rid: str, found: dict[str, tuple[int, ...]], practice: Practice,
-            due: dt.date, today: dt.date) -> tuple[Status, str]:
+def _status(
+    rule: Rule, rid: str, found: dict[str, tuple[int, ...]], practice: Practice, due: dt.date, today: dt.date
+) -> tuple[Status, str]:
     done = rule.done
     when_ok = done is not None and (done.when is None or f"{rid}#done" in found)
     date = _spec_date(practice, done.on) if done is not None and done.on else None
@@ -212,22 +274,45 @@ def _status(rule: Rule, rid: str, found: dict[str, tuple[int, ...]], practice: P
 
 def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
     law, rule = book.rules[rid]
+    seen: set[str] = set()
+    kept: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: h.due):  # a code owes the obligation once: from its earliest stretch
+        codes = tuple(c for c in hit.codes if c not in seen)
+        seen.update(codes)
+        if codes:
+            kept.append(_Hit(codes, hit.due, hit.status, hit.because))
+    hits = kept
     # group jurisdictions that share due date and status
     merged: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = defaultdict(list)
     for hit in hits:
         merged[(hit.due, hit.status, tuple(hit.because))].extend(hit.codes)
-    details = sorted(((due, status, why, sorted(codes)) for (due, status, why), codes in merged.items()),
-                     key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]))
-    codes = sorted({c for *_, cs in details for c in cs})
+    details = sorted(
+        ((due, status, why, sorted(codes)) for (due, status, why), codes in merged.items()),
+        key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]),
+    )
+    all_codes = sorted({c for *_, cs in details for c in cs})
     worst = max((d[1] for d in details), key=lambda s: SEVERITY_OF_STATUS[s])
     first = details[0]
     return Obligation(
-        id=rid, title=rule.title, kind=rule.kind, law=law.id, jurisdictions=codes, citation=rule.citation,
-        url=str(rule.url), due=min(d[0] for d in details), status=worst,  # type: ignore[arg-type]
-        severity=rule.severity, because=list(first[2]), verified=rule.verified and law.spec.law.verified,
+        id=rid,
+        title=rule.title,
+        kind=rule.kind,
+        law=law.id,
+        jurisdictions=all_codes,
+        citation=rule.citation,
+        url=str(rule.url),
+        due=min(d[0] for d in details),
+        status=worst,
+        severity=rule.severity,
+        because=list(first[2]),
+        verified=rule.verified and law.spec.law.verified,
         uncertain=rule.uncertain,
-        details=[ObligationDetail(jurisdictions=cs, due=due, status=st, because=list(why))  # type: ignore[arg-type]
-                 for due, st, why, cs in details] if len(details) > 1 else None)
+        details=[
+            ObligationDetail(jurisdictions=cs, due=due, status=st, because=list(why)) for due, st, why, cs in details
+        ]
+        if len(details) > 1
+        else None,
+    )
 
 
 def _verdict(obligations: Sequence[Obligation]) -> Verdict:
@@ -247,15 +332,23 @@ def _plan(obligations: Sequence[Obligation]) -> list[PlanStep]:
     steps = []
     for n, kind in enumerate(order, 1):
         obs = by_kind[kind]
-        steps.append(PlanStep(
-            step=n, kind=kind, title=STEP_TITLE[kind], due=min(o.due for o in obs),  # type: ignore[arg-type]
-            status=max((o.status for o in obs), key=lambda s: SEVERITY_OF_STATUS[s]),
-            jurisdictions=sorted({c for o in obs for c in o.jurisdictions}),
-            obligations=sorted(o.id for o in obs)))
+        steps.append(
+            PlanStep(
+                step=n,
+                kind=kind,
+                title=STEP_TITLE[kind],
+                due=min(o.due for o in obs),
+                status=max((o.status for o in obs), key=lambda s: SEVERITY_OF_STATUS[s]),
+                jurisdictions=sorted({c for o in obs for c in o.jurisdictions}),
+                obligations=sorted(o.id for o in obs),
+            )
+        )
     return steps
 
 
-def _laws(book: RuleBook, laws_here: dict[str, list[str]], window: Interval, today: dt.date) -> list[LawResult]:
+def _laws(
+    book: RuleBook, laws_here: dict[str, list[str]], first_day: dict[str, dt.date], today: dt.date
+) -> list[LawResult]:
     codes_of: dict[str, list[str]] = defaultdict(list)
     for code, ids in laws_here.items():
         for law_id in ids:
@@ -263,11 +356,21 @@ def _laws(book: RuleBook, laws_here: dict[str, list[str]], window: Interval, tod
     out = []
     for law_id in sorted(codes_of):
         law = book.by_id[law_id]
-        effective = min(_spans(law, code, window)[0].start for code in codes_of[law_id])
+        effective = first_day[law_id]
         spec = law.spec.law
-        out.append(LawResult(id=law_id, title=spec.title, citation=spec.citation, url=str(spec.url),
-                             effective=effective, status="upcoming" if effective > today else "in_force",
-                             jurisdictions=len(codes_of[law_id]), verified=spec.verified, uncertain=spec.uncertain))
+        out.append(
+            LawResult(
+                id=law_id,
+                title=spec.title,
+                citation=spec.citation,
+                url=str(spec.url),
+                effective=effective,
+                status="upcoming" if effective > today else "in_force",
+                jurisdictions=len(codes_of[law_id]),
+                verified=spec.verified,
+                uncertain=spec.uncertain,
+            )
+        )
     return out
 
 
@@ -286,8 +389,9 @@ def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded
     return UserCounts(affected=total_affected, excluded=total_excluded)
 
 
-def evaluate(practice: Practice, book: RuleBook | None = None, *, today: dt.date | None = None,
-             engine: str = "auto") -> Assessment:
+def evaluate(
+    practice: Practice, book: RuleBook | None = None, *, today: dt.date | None = None, engine: str = "auto"
+) -> Assessment:
     """Evaluate one practice. `book` defaults to the shipped library; `today` to the system date.
 
     >>> from jurisdiction import Practice, evaluate

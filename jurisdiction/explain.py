@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .compiler import CompiledCondition, Literal, ParamRef
+from .errors import InputError, Problem
 
 __all__ = ["describe", "trace_condition"]
 
@@ -44,13 +45,15 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
             return f"{lit.fact} includes {lit.value}{shown}"
         return f"{lit.fact} has nothing under {lit.value}"
     if isinstance(lit.value, ParamRef):
-        want = facts.get(f"param:{lit.value.name}")
-        return f"{lit.fact} {_show(have)} {_WORDS[lit.op]} {lit.value.name} {_show(want)} here"
+        limit = facts.get(f"param:{lit.value.name}")
+        return f"{lit.fact} {_show(have)} {_WORDS[lit.op]} {lit.value.name} {_show(limit)} here"
     if lit.op in ("eq", "ne") and isinstance(have, bool):
         story = _BOOL_STORY.get((lit.fact, have))
         if story:
-            return story.format(new=", ".join((spec_keys or {}).get("new", [])) or "-",
-                                disclosed=", ".join((spec_keys or {}).get("disclosed", [])) or "nothing")
+            return story.format(
+                new=", ".join((spec_keys or {}).get("new", [])) or "-",
+                disclosed=", ".join((spec_keys or {}).get("disclosed", [])) or "nothing",
+            )
         return f"{lit.fact} is {_show(have)}"
     if lit.op == "ne":
         return f"{lit.fact} is {_show(have)}, not {_show(lit.value)}"
@@ -59,14 +62,17 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
     return f"{lit.fact} {_show(have)} {_WORDS[lit.op]} {_show(lit.value)}"
 
 
-def trace_condition(cond: CompiledCondition, facts: Mapping[str, Any],
-                    spec_keys: Mapping[str, list[str]] | None = None) -> list[dict[str, Any]]:
+def trace_condition(
+    cond: CompiledCondition, facts: Mapping[str, Any], spec_keys: Mapping[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
     """Every conjunction of a condition, each literal marked holds / fails / assumed."""
     rows = []
     for i, conj in enumerate(cond.disjuncts):
         lits = []
         for lit in conj:
-            state = "assumed" if lit.fact not in facts and lit.holds(facts) else ("holds" if lit.holds(facts) else "fails")
+            state = (
+                "assumed" if lit.fact not in facts and lit.holds(facts) else ("holds" if lit.holds(facts) else "fails")
+            )
             text = describe(lit, facts, spec_keys)
             if state == "fails":
                 text = _negative(lit, facts)
@@ -104,30 +110,42 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
     assessment = evaluator.evaluate(practice, today)
     by_id = {o.id: o for o in assessment.obligations}
     base = practice_facts(practice)
-    spec_keys = {"data_uses": list(practice.data_uses), "data_categories": list(practice.data_categories),
-                 "data_subjects": list(practice.data_subjects), "new_uses": list(practice.data_uses),
-                 "new": new_uses_of(practice), "disclosed": list(practice.policy.discloses)}
+    spec_keys = {
+        "data_uses": list(practice.data_uses),
+        "data_categories": list(practice.data_categories),
+        "data_subjects": list(practice.data_subjects),
+        "new_uses": list(practice.data_uses),
+        "new": new_uses_of(practice),
+        "disclosed": list(practice.policy.discloses),
+    }
     scope = {j.code: j for j in assessment.jurisdictions}
     if code is not None:
-        wanted = expand([check_code(code)], practice.starts, book.subdivided)
-    else:
-        wanted = tuple(scope)
+        try:
+            code = check_code(code)
+        except ValueError as exc:
+            text, _, guess = str(exc).partition("; did you mean ")
+            raise InputError(
+                [Problem(text, file="command line", field="--jurisdiction", suggestion=guess.split(" ")[0] or None)]
+            ) from None
+    wanted = expand([code], practice.starts, book.subdivided) if code is not None else tuple(scope)
     window = Interval(practice.starts, practice.ends or FOREVER)
     grouped: dict[str, dict[str, Any]] = {}
     for where in wanted:
         entry = scope.get(where)
         if entry is None or not entry.affected:
-            body: dict[str, Any] = {"affected": False,
-                                    "reason": entry.reason if entry else "not in users.regions"}
+            body: dict[str, Any] = {"affected": False, "reason": entry.reason if entry else "not in users.regions"}
         else:
             laws = []
             for law in book.laws:
                 spans = _spans(law, where, window)
                 if not spans:
-                    places = "; ".join(f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "")
-                                       for a in law.spec.law.applies)
-                    laws.append({"law": law.id, "applies": False,
-                                 "why": f"applies in {places}; not here during the practice"})
+                    places = "; ".join(
+                        f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "")
+                        for a in law.spec.law.applies
+                    )
+                    laws.append(
+                        {"law": law.id, "applies": False, "why": f"applies in {places}; not here during the practice"}
+                    )
                     continue
                 facts = {**base, **{f"param:{n}": law.param(n, where, spans[0].start) for n in law.spec.parameters}}
                 rules = []
@@ -135,8 +153,7 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
                     rid = f"{law.id}/{rule.id}"
                     trace = trace_condition(book.conditions[rid], facts, spec_keys)
                     fired = rid in by_id and where in by_id[rid].jurisdictions
-                    row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace,
-                                           "citation": rule.citation}
+                    row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace, "citation": rule.citation}
                     if fired:
                         ob = by_id[rid]
                         detail = next((d for d in ob.details or [] if where in d.jurisdictions), None)
@@ -148,14 +165,18 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
                     else:
                         row["why_not"] = "no case of the condition holds"
                     rules.append(row)
-                laws.append({"law": law.id, "applies": True,
-                             "from": spans[0].start.isoformat(), "rules": rules})
+                laws.append({"law": law.id, "applies": True, "from": spans[0].start.isoformat(), "rules": rules})
             body = {"affected": True, "laws": laws}
         key = repr(body)
         grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
     shown = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in sorted(base.items())}
-    return {"practice": practice.id, "today": str(today), "verdict": assessment.verdict, "facts": shown,
-            "groups": list(grouped.values())}
+    return {
+        "practice": practice.id,
+        "today": str(today),
+        "verdict": assessment.verdict,
+        "facts": shown,
+        "groups": list(grouped.values()),
+    }
 
 
 def render_explanation(report: dict[str, Any]) -> str:
@@ -178,7 +199,9 @@ def render_explanation(report: dict[str, Any]) -> str:
             lines.append(f"  {law['law']}: applies from {law['from']}")
             for rule in law["rules"]:
                 if rule["applies"]:
-                    lines.append(f"    APPLIES {rule['rule']} [{rule['status']}, due {rule['due']}] — {rule['citation']}")
+                    lines.append(
+                        f"    APPLIES {rule['rule']} [{rule['status']}, due {rule['due']}] — {rule['citation']}"
+                    )
                     lines.append(f"      status: {rule['because']}")
                 else:
                     lines.append(f"    no      {rule['rule']} — {rule['why_not']}")

@@ -38,23 +38,37 @@ FACTS: Mapping[str, FactSpec] = _facts(
     FactSpec("data_uses", "set", "the practice's data uses (purposes), with their parents", taxonomy="data_use"),
     FactSpec("data_categories", "set", "the data categories used, with their parents", taxonomy="data_category"),
     FactSpec("data_subjects", "set", "whose data, with their parents", taxonomy="data_subject"),
-    FactSpec("new_uses", "set", "data uses the policy in force before the change does not disclose",
-             taxonomy="data_use"),
-    FactSpec("recipients", "set", "who receives the data",
-             values=("first_party", "processor", "affiliate", "third_party")),
-    FactSpec("assessments", "set", "assessments the spec shows completed",
-             values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia")),
+    FactSpec(
+        "new_uses", "set", "data uses the policy in force before the change does not disclose", taxonomy="data_use"
+    ),
+    FactSpec(
+        "recipients", "set", "who receives the data", values=("first_party", "processor", "affiliate", "third_party")
+    ),
+    FactSpec(
+        "assessments",
+        "set",
+        "assessments the spec shows completed",
+        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia"),
+    ),
     FactSpec("purpose_new", "bool", "some data use is not disclosed by the policy in force"),
     FactSpec("retroactive", "bool", "a new purpose is applied to data collected before the change"),
     FactSpec("existing_data", "bool", "the practice uses data collected before it starts"),
     FactSpec("sale", "bool", "data is disclosed for money or other valuable consideration"),
     FactSpec("shared_outside", "bool", "data goes to an affiliate or a third party"),
     FactSpec("parental_consent", "bool", "verifiable parental consent is obtained under the age threshold"),
-    FactSpec("control", "enum", "the users' choice: none, opt_out (default on) or opt_in",
-             values=("none", "opt_out", "opt_in")),
-    FactSpec("legal_basis", "enum", "the legal basis the spec claims",
-             values=("consent", "legitimate_interest", "contract", "legal_obligation",
-                     "vital_interests", "public_task"), may_be_unknown=True),
+    FactSpec(
+        "control",
+        "enum",
+        "the users' choice: none, opt_out (default on) or opt_in",
+        values=("none", "opt_out", "opt_in"),
+    ),
+    FactSpec(
+        "legal_basis",
+        "enum",
+        "the legal basis the spec claims",
+        values=("consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"),
+        may_be_unknown=True,
+    ),
     FactSpec("min_age", "number", "age of the youngest user whose data is used", may_be_unknown=True),
 )
 

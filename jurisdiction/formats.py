@@ -59,8 +59,10 @@ def render_text(assessments: Sequence[Assessment], many: bool) -> str:
 
 
 def _text_one(a: Assessment) -> list[str]:
-    lines = [f"{a.practice}: {a.title}",
-             f"Verdict: {a.verdict.upper().replace('_', ' ')} as of {a.today.isoformat()} (rules {a.rules_revision})"]
+    lines = [
+        f"{a.practice}: {a.title}",
+        f"Verdict: {a.verdict.upper().replace('_', ' ')} as of {a.today.isoformat()} (rules {a.rules_revision})",
+    ]
     affected = [j.code for j in a.jurisdictions if j.affected]
     unaffected = [j for j in a.jurisdictions if not j.affected]
     users = f"; {a.users.affected:,} users" if a.users else ""
@@ -71,8 +73,10 @@ def _text_one(a: Assessment) -> list[str]:
             codes = [j.code for j in unaffected if (j.reason or "") == reason]
             lines.append(f"Not affected: {summarize_codes(codes)} ({reason})")
     if a.laws:
-        shown = ", ".join(f"{law.id}{' (upcoming ' + law.effective.isoformat() + ')' if law.status == 'upcoming' else ''}"
-                          for law in a.laws)
+        shown = ", ".join(
+            f"{law.id}{' (upcoming ' + law.effective.isoformat() + ')' if law.status == 'upcoming' else ''}"
+            for law in a.laws
+        )
         lines.append(f"Laws: {shown}")
     obs = {o.id: o for o in a.obligations}
     if a.plan:
@@ -94,9 +98,11 @@ def _text_one(a: Assessment) -> list[str]:
 
 def _obligation_lines(o: Obligation, pad: str) -> list[str]:
     flag = "" if o.verified else " [unverified]"
-    lines = [f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{flag}",
-             f"{pad}  {o.id} in {summarize_codes(o.jurisdictions)}",
-             f"{pad}  {o.citation} <{o.url}>"]
+    lines = [
+        f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{flag}",
+        f"{pad}  {o.id} in {summarize_codes(o.jurisdictions)}",
+        f"{pad}  {o.citation} <{o.url}>",
+    ]
     for reason in o.because[1:]:
         lines.append(f"{pad}  because: {reason}")
     if o.uncertain:
@@ -107,8 +113,10 @@ def _obligation_lines(o: Obligation, pad: str) -> list[str]:
 def summary_line(assessments: Sequence[Assessment]) -> str:
     counts = Counter(a.verdict for a in assessments)
     n = len(assessments)
-    return (f"{n} spec{'s' if n != 1 else ''}, {counts['blocked']} blocked, "
-            f"{counts['action_required']} action required, {counts['clear']} clear")
+    return (
+        f"{n} spec{'s' if n != 1 else ''}, {counts['blocked']} blocked, "
+        f"{counts['action_required']} action required, {counts['clear']} clear"
+    )
 
 
 FORMATS: dict[str, Callable[[Sequence[Assessment], bool], str]] = {

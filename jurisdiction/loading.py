@@ -8,6 +8,7 @@ line numbers and duplicate-key checks too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import InputError, Problem
@@ -58,31 +60,104 @@ def dotted_path(path: Path_) -> str:
     return out
 
 
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, but a bad date or an absurd integer becomes a
+    problem with a position instead of a bare ValueError from deep inside the parser."""
+
+
+def _timestamp(self: RoundTripConstructor, node: Any, values: Any = None) -> Any:
+    # `2024-13-01` looks like a date but is none: keep the text, so that the model reports
+    # it against its field ("'2024-13-01' is not a date; write YYYY-MM-DD").
+    try:
+        return RoundTripConstructor.construct_yaml_timestamp(self, node, values)
+    except (ValueError, OverflowError):
+        return str(node.value)
+
+
+class _HugeInt:
+    """Stands in for an integer too long to convert (Python refuses > 4300 digits); reported
+    against its field by `_plain`."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _int(self: RoundTripConstructor, node: Any) -> Any:
+    try:
+        return RoundTripConstructor.construct_yaml_int(self, node)
+    except (ValueError, OverflowError):
+        return _HugeInt(sum(ch.isdigit() for ch in str(node.value)))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _int)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
+    yaml.Constructor = _Constructor
     return yaml
+
+
+class _Unreadable(Exception):
+    """A value that parsed but that no spec or rule file can hold; args: (path, problem kwargs)."""
 
 
 class _TooDeep(Exception):
     pass
 
 
+def _describe(value: Any) -> str:
+    if isinstance(value, _HugeInt):
+        return f"a number with {value.digits:,} digits"
+    tag = getattr(value, "tag", None)
+    if tag is not None and str(tag) not in ("None", ""):
+        return f"a value tagged {tag}"
+    if isinstance(value, bytes):
+        return "a !!binary value"
+    if isinstance(value, (set, frozenset)) or type(value).__name__ == "CommentedSet":
+        return "a !!set value"
+    if isinstance(value, (tuple, list)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"
+
+
 def _plain(node: Any, path: Path_, positions: dict[Path_, tuple[int, int]], depth: int = 0) -> Any:
     """Turn ruamel's round-trip nodes into plain Python values, recording positions."""
     if depth > MAX_DEPTH:
         raise _TooDeep(path)
+    if not path and isinstance(node, (CommentedMap, CommentedSeq)):
+        # the document itself: where problems with no better place are reported
+        with contextlib.suppress(TypeError, AttributeError):
+            positions[()] = (node.lc.line + 1, node.lc.col + 1)
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
-            k = key if isinstance(key, str) else _scalar(key)
             try:
                 line, col = node.lc.key(key)
-                positions[(*path, k)] = (line + 1, col + 1)
+                where: tuple[int, int] | None = (line + 1, col + 1)
             except (KeyError, TypeError, AttributeError):  # pragma: no cover - ruamel always records
-                pass
-            out[k] = _plain(value, (*path, k), positions, depth + 1)
+                where = None
+            if not isinstance(key, str):
+                if where is not None:
+                    positions[(*path, "?")] = where
+                shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+                quoted = not isinstance(key, (tuple, list, dict)) and not hasattr(key, "items")
+                raise _Unreadable(
+                    (*path, "?"),
+                    {
+                        "message": f"a key must be text, not {'null' if key is None else _describe(key)}",
+                        "valid": "a plain key such as `id` or `US`",
+                        "suggestion": f'quote it: "{shown}"' if quoted else None,
+                    },
+                )
+            if where is not None:
+                positions[(*path, key)] = where
+            out[key] = _plain(value, (*path, key), positions, depth + 1)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -94,7 +169,25 @@ def _plain(node: Any, path: Path_, positions: dict[Path_, tuple[int, int]], dept
                 pass
             items.append(_plain(value, (*path, i), positions, depth + 1))
         return items
-    return _scalar(node)
+    value = _scalar(node)
+    if isinstance(value, _HugeInt):
+        raise _Unreadable(
+            path,
+            {
+                "message": f"a number with {value.digits:,} digits is too large to read",
+                "valid": "a number of at most 4,300 digits",
+            },
+        )
+    if value is not None and not isinstance(value, (bool, int, float, str, dt.date)):
+        raise _Unreadable(
+            path,
+            {
+                "message": f"{_describe(node)} is not supported here",
+                "valid": "a string, number, boolean, date (YYYY-MM-DD), list or mapping",
+                "suggestion": "remove the YAML tag",
+            },
+        )
+    return value
 
 
 def _scalar(value: Any) -> Any:
@@ -113,14 +206,13 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-_LINE_IN_MESSAGE = re.compile(r'line (\d+), column (\d+)')
+_LINE_IN_MESSAGE = re.compile(r"line (\d+), column (\d+)")
 
 
 def parse_text(text: str, source: str) -> Document:
     """Parse YAML or JSON text; raise `InputError` with file and line on any problem."""
     if not text.strip():
-        raise InputError([Problem("the file is empty", file=source, line=1,
-                                  valid="a YAML or JSON mapping")])
+        raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
     positions: dict[Path_, tuple[int, int]] = {}
     try:
         raw = _yaml().load(text)
@@ -136,14 +228,28 @@ def parse_text(text: str, source: str) -> Document:
         raise InputError([Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source)]) from None
     try:
         data = _plain(raw, (), positions)
+    except _Unreadable as bad:
+        path, extra = bad.args
+        line, col = _nearest(positions, path)
+        shown = dotted_path(tuple(p for p in path if p != "?"))
+        raise InputError([Problem(file=source, line=line, column=col, field=shown or None, **extra)]) from None
     except _TooDeep as deep:
         path = deep.args[0]
         line, col = _nearest(positions, path)
-        raise InputError([Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source,
-                                  line=line, column=col)]) from None
+        raise InputError(
+            [Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source, line=line, column=col)]
+        ) from None
     if data is None:
-        raise InputError([Problem("the file holds no data (only comments or an empty document)",
-                                  file=source, line=1, valid="a YAML or JSON mapping")])
+        raise InputError(
+            [
+                Problem(
+                    "the file holds no data (only comments or an empty document)",
+                    file=source,
+                    line=1,
+                    valid="a YAML or JSON mapping",
+                )
+            ]
+        )
     return Document(data=data, source=source, positions=positions)
 
 
@@ -153,7 +259,7 @@ def _nearest(positions: Mapping[Path_, tuple[int, int]], path: Path_) -> tuple[i
         if probe in positions:
             return positions[probe]
         probe = probe[:-1]
-    return (None, None)
+    return positions.get((), (None, None))
 
 
 def _raise_marked(source: str, mark: Any, message: str) -> Document:
@@ -169,9 +275,16 @@ def load_document(path: Path | str, *, display: str | None = None) -> Document:
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise InputError([Problem(
-                f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}", file=source,
-                valid="a spec or rule file under 8 MiB", suggestion="split it into several files")])
+            raise InputError(
+                [
+                    Problem(
+                        f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}",
+                        file=source,
+                        valid="a spec or rule file under 8 MiB",
+                        suggestion="split it into several files",
+                    )
+                ]
+            )
         blob = p.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem("no such file", file=source)]) from None
@@ -185,21 +298,27 @@ def load_document(path: Path | str, *, display: str | None = None) -> Document:
 def parse_bytes(blob: bytes, source: str) -> Document:
     """Decode UTF-8 strictly (naming the line of the first bad byte) and parse."""
     if len(blob) > MAX_BYTES:
-        raise InputError([Problem(f"the input is {len(blob):,} bytes; the limit is {MAX_BYTES:,}",
-                                  file=source)])
+        raise InputError([Problem(f"the input is {len(blob):,} bytes; the limit is {MAX_BYTES:,}", file=source)])
     if blob.startswith(b"\xef\xbb\xbf"):
         blob = blob[3:]
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = blob[: exc.start].count(b"\n") + 1
-        raise InputError([Problem(
-            f"not UTF-8: byte 0x{blob[exc.start]:02x} at offset {exc.start}", file=source, line=line,
-            valid="UTF-8 text", suggestion="re-save the file as UTF-8")]) from None
+        raise InputError(
+            [
+                Problem(
+                    f"not UTF-8: byte 0x{blob[exc.start]:02x} at offset {exc.start}",
+                    file=source,
+                    line=line,
+                    valid="UTF-8 text",
+                    suggestion="re-save the file as UTF-8",
+                )
+            ]
+        ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError([Problem("the file contains a NUL byte; it is not a text file",
-                                  file=source, line=line)])
+        raise InputError([Problem("the file contains a NUL byte; it is not a text file", file=source, line=line)])
     return parse_text(text, source)
 
 

@@ -37,8 +37,10 @@ def _key_checker(kind: TaxonomyKind) -> Any:
             return value
         guess = suggest(value, known)
         hint = f"; did you mean {guess!r}?" if guess else ""
-        raise ValueError(f"unknown {kind.replace('_', ' ')} key {value!r} (fideslang default "
-                         f"taxonomy plus the project's sub-keys, see `docs/taxonomy.md`){hint}")
+        raise ValueError(
+            f"unknown {kind.replace('_', ' ')} key {value!r} (fideslang default "
+            f"taxonomy plus the project's sub-keys, see `docs/taxonomy.md`){hint}"
+        )
 
     return check
 
@@ -78,8 +80,7 @@ def _unique(values: list[Any]) -> list[Any]:
 
 Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
 Control = Literal["none", "opt_out", "opt_in"]
-LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation",
-                     "vital_interests", "public_task"]
+LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"]
 AssessmentType = Literal["dpia", "lia", "data_protection_assessment", "risk_assessment", "pia"]
 
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -89,9 +90,11 @@ class AssessmentDone(BaseModel):
     """A completed assessment, with the day it was completed."""
 
     model_config = STRICT
-    type: AssessmentType = Field(description="Which assessment: dpia, lia (legitimate-interest "
-                                 "assessment), data_protection_assessment (US states), "
-                                 "risk_assessment (California), pia.")
+    type: AssessmentType = Field(
+        description="Which assessment: dpia, lia (legitimate-interest "
+        "assessment), data_protection_assessment (US states), "
+        "risk_assessment (California), pia."
+    )
     completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
 
 
@@ -99,20 +102,38 @@ def _assessment(value: object) -> object:
     return {"type": value} if isinstance(value, str) else value
 
 
+def _distinct_codes(value: object) -> object:
+    """Keys that mean the same code (`NO` and `no`) would silently overwrite each other."""
+    if isinstance(value, dict):
+        seen: dict[str, object] = {}
+        for key in value:
+            norm = key.strip().upper() if isinstance(key, str) else key
+            if norm in seen:
+                raise ValueError(f"{seen[norm]!r} and {key!r} name the same code {norm}; give each code once")
+            seen[norm] = key
+    return value
+
+
 class Users(BaseModel):
     """Whose data the practice uses."""
 
     model_config = STRICT
     regions: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
-        min_length=1, description="Where the users live: ISO 3166-1 / 3166-2 codes or group names (EU, EEA, EFTA).")
+        min_length=1, description="Where the users live: ISO 3166-1 / 3166-2 codes or group names (EU, EEA, EFTA)."
+    )
     exclude: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
-        default_factory=list, description="Codes or groups left out of the practice.")
+        default_factory=list, description="Codes or groups left out of the practice."
+    )
     min_age: int | None = Field(
-        None, ge=0, le=130,
+        None,
+        ge=0,
+        le=130,
         description="Youngest user whose data is used. Absent means unknown: rules on minors then "
-                    "assume minors may be included (never 'adults only').")
-    counts: dict[RegionCode, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict, description="Optional user numbers per code.")
+        "assume minors may be included (never 'adults only').",
+    )
+    counts: Annotated[dict[RegionCode, Annotated[int, Field(ge=0)]], BeforeValidator(_distinct_codes)] = Field(
+        default_factory=dict, description="Optional user numbers per code."
+    )
 
 
 class Policy(BaseModel):
@@ -122,9 +143,11 @@ class Policy(BaseModel):
     discloses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
         default_factory=list,
         description="Data uses the policy in force before this change discloses; a data use not "
-                    "covered here (itself or a parent) is a new purpose.")
-    updated: Day | None = Field(None, description="Day the policy disclosing this practice takes/took "
-                                "effect; null = not planned.")
+        "covered here (itself or a parent) is a new purpose.",
+    )
+    updated: Day | None = Field(
+        None, description="Day the policy disclosing this practice takes/took effect; null = not planned."
+    )
     notified: Day | None = Field(None, description="Day users are/were told individually; null = not planned.")
 
 
@@ -136,27 +159,33 @@ class Practice(BaseModel):
     title: str = Field(min_length=1, description="Human title.")
     description: str | None = Field(None, description="Free text.")
     data_subjects: Annotated[list[DataSubjectKey], AfterValidator(_unique)] = Field(
-        min_length=1, description="fideslang data-subject keys.")
+        min_length=1, description="fideslang data-subject keys."
+    )
     data_categories: Annotated[list[DataCategoryKey], AfterValidator(_unique)] = Field(
-        min_length=1, description="fideslang data-category keys, matched hierarchically.")
+        min_length=1, description="fideslang data-category keys, matched hierarchically."
+    )
     data_uses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
-        min_length=1, description="fideslang data-use keys: the purposes.")
+        min_length=1, description="fideslang data-use keys: the purposes."
+    )
     recipients: Annotated[list[Recipient], AfterValidator(_unique)] = Field(
-        default_factory=lambda: ["first_party"],
-        description="Who receives the data: first_party | processor | affiliate | third_party.")
+        default_factory=lambda: list[Recipient](["first_party"]),
+        description="Who receives the data: first_party | processor | affiliate | third_party.",
+    )
     sale: bool = Field(False, description="Disclosed for money or other valuable consideration.")
     users: Users = Field(description="Whose data.")
     control: Control = Field(
-        "none", description="The choice users get: none | opt_out (a default-on setting) | opt_in.")
+        "none", description="The choice users get: none | opt_out (a default-on setting) | opt_in."
+    )
     existing_data: bool = Field(
-        True, description="Also uses data collected before `starts`. Absent = true (the safer reading).")
-    legal_basis: LegalBasis | None = Field(
-        None, description="GDPR-style legal basis claimed; absent = unknown.")
-    assessments: list[Annotated[AssessmentDone, BeforeValidator(_assessment)]] = Field(
-        default_factory=list,
-        description="Completed assessments: names (dpia, lia, …) or {type, completed}.")
+        True, description="Also uses data collected before `starts`. Absent = true (the safer reading)."
+    )
+    legal_basis: LegalBasis | None = Field(None, description="GDPR-style legal basis claimed; absent = unknown.")
+    assessments: list[
+        Annotated[AssessmentDone, BeforeValidator(_assessment, json_schema_input_type=AssessmentType | AssessmentDone)]
+    ] = Field(default_factory=list, description="Completed assessments: names (dpia, lia, …) or {type, completed}.")
     parental_consent: bool = Field(
-        False, description="Verifiable parental consent is obtained for users under the local age threshold.")
+        False, description="Verifiable parental consent is obtained for users under the local age threshold."
+    )
     starts: Day = Field(description="Day processing starts (planned or actual).")
     ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
     policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")

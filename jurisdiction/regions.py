@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated
 
@@ -113,7 +113,7 @@ def _countries() -> dict[str, str]:
 @cache
 def subdivisions_of(country: str) -> tuple[str, ...]:
     """Every ISO 3166-2 code of a country, sorted."""
-    subs = pycountry.subdivisions.get(country_code=country) or []
+    subs = pycountry.subdivisions.get(country_code=country) or []  # type: ignore[no-untyped-call]
     return tuple(sorted(s.code for s in subs))
 
 
@@ -145,7 +145,9 @@ def check_code(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str):
         hint = ""
         if value is False:
-            hint = " (YAML 1.1 reads a bare NO as false; this loader reads YAML 1.2, so check how the value was produced)"
+            hint = (
+                " (YAML 1.1 reads a bare NO as false; this loader reads YAML 1.2, so check how the value was produced)"
+            )
         raise ValueError(f"a region code must be a string, not {type(value).__name__} {value!r}{hint}")
     code = value.strip().upper()
     if code in groups() or code in _countries():
@@ -184,8 +186,16 @@ def membership(code: str, scope: str) -> tuple[Interval, ...]:
 
 def expand(codes: Iterable[str], on: dt.date, subdivided: Iterable[str] = ()) -> tuple[str, ...]:
     """Countries and subdivisions meant by `codes` on a day, at the finest level wanted:
-    countries in `subdivided` are replaced by all their ISO 3166-2 subdivisions."""
-    split = set(subdivided)
+    countries in `subdivided` are replaced by all their ISO 3166-2 subdivisions.
+
+    >>> expand(["EFTA"], dt.date(2024, 1, 1))
+    ('CH', 'IS', 'LI', 'NO')
+    """
+    return _expand(tuple(codes), on, frozenset(subdivided))
+
+
+@lru_cache(maxsize=4096)
+def _expand(codes: tuple[str, ...], on: dt.date, split: frozenset[str]) -> tuple[str, ...]:
     out: set[str] = set()
     for code in codes:
         for country in _countries_meant(code, on):
@@ -213,19 +223,27 @@ def search(query: str | None = None) -> list[dict[str, object]]:
         current = sorted(m for m, spans in grp.members.items() if any(today in s for s in spans))
         rows.append({"code": code, "name": grp.name, "kind": "group", "members": current})
     for code, name in sorted(_countries().items()):
-        member_of = sorted(g for g, grp in groups().items()
-                           if any(today in s for s in grp.members.get(code, ())))
-        rows.append({"code": code, "name": name, "kind": "country", "groups": member_of,
-                     "subdivisions": len(subdivisions_of(code))})
+        member_of = sorted(g for g, grp in groups().items() if any(today in s for s in grp.members.get(code, ())))
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "kind": "country",
+                "groups": member_of,
+                "subdivisions": len(subdivisions_of(code)),
+            }
+        )
     if query:
         q = query.strip().lower()
-        wanted = [r for r in rows if str(r["code"]).lower() == q or q in str(r["name"]).lower()
-                  or str(r["code"]).lower().startswith(q)]
+        wanted = [
+            r
+            for r in rows
+            if str(r["code"]).lower() == q or q in str(r["name"]).lower() or str(r["code"]).lower().startswith(q)
+        ]
         if "-" in q or q.upper() in _countries():
             country = country_of(q.upper())
             for sub in subdivisions_of(country):
                 if sub.lower().startswith(q) or q.upper() == country:
-                    wanted.append({"code": sub, "name": name_of(sub), "kind": "subdivision",
-                                   "country": country})
+                    wanted.append({"code": sub, "name": name_of(sub), "kind": "subdivision", "country": country})
         rows = wanted
     return rows

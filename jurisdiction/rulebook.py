@@ -1,8 +1,8 @@
 """Load a rule library: every law file under a folder, strictly validated and compiled.
 
-    >>> book = RuleBook.load()          # the library shipped with the package
-    >>> "eu-gdpr" in book.law_ids
-    True
+>>> book = RuleBook.load()          # the library shipped with the package
+>>> "eu-gdpr" in book.law_ids
+True
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ._version import __version__
 from .compiler import CompiledCondition, compile_file
 from .errors import Problem, RuleError
 from .loading import Document, load_document
-from .regions import Interval, check_code, country_of
+from .regions import Interval, country_of, membership
 from .rulefile import Parameter, ParamValue, Rule, RuleFile, TestFile
 from .validate import validate_model
 
@@ -34,8 +34,15 @@ def default_rules_dir() -> Path:
     for candidate in (here / "_rules", here.parent / "rules"):
         if candidate.is_dir():
             return candidate
-    raise RuleError([Problem("the default rule library is missing from this installation",
-                             file=str(here / "_rules"), suggestion="reinstall jurisdiction, or pass --rules DIR")])
+    raise RuleError(
+        [
+            Problem(
+                "the default rule library is missing from this installation",
+                file=str(here / "_rules"),
+                suggestion="reinstall jurisdiction, or pass --rules DIR",
+            )
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Law:
     spec: RuleFile
     path: str
     doc: Document = field(repr=False, compare=False)
+    _spans: dict[str, tuple[Interval, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -55,11 +63,43 @@ class Law:
         """(scope code, interval) pairs: where and when the law applies."""
         from .regions import FOREVER
 
-        out = []
+        out: list[tuple[str, Interval]] = []
         for entry in self.spec.law.applies:
             span = Interval(entry.from_, entry.to or FOREVER)
             out.extend((code, span) for code in entry.in_)
         return tuple(out)
+
+    def spans(self, code: str) -> tuple[Interval, ...]:
+        """When the law applies to `code` (a country or subdivision), merged and sorted; cached."""
+        found = self._spans.get(code)
+        if found is None:
+            raw = sorted(
+                both
+                for scope, span in self.windows
+                for member in membership(code, scope)
+                if (both := member & span) is not None
+            )
+            merged: list[Interval] = []
+            for span in raw:
+                if merged and span.start <= merged[-1].end + dt.timedelta(days=1):
+                    merged[-1] = Interval(merged[-1].start, max(merged[-1].end, span.end))
+                else:
+                    merged.append(span)
+            found = self._spans[code] = tuple(merged)
+        return found
+
+    def param_changes(self, code: str) -> tuple[dt.date, ...]:
+        """Days on which a parameter's value for `code` changes."""
+        days: set[dt.date] = set()
+        for spec in self.spec.parameters.values():
+            for probe in (code, country_of(code)):
+                entry = spec.values.get(probe)
+                if entry is not None:
+                    for value in entry if isinstance(entry, list) else [entry]:
+                        if value.from_ is not None:
+                            days.add(value.from_)
+                    break
+        return tuple(sorted(days))
 
     def param(self, name: str, code: str, on: dt.date) -> Any:
         """A parameter's value for a jurisdiction on a day (the code, then its country, then the default)."""
@@ -97,37 +137,50 @@ class RuleBook:
     revision: str = ""
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> RuleBook:
-        """Load, validate and compile every law file under `path` (default: the shipped library).
+    def load(cls, path: Path | str | None = None, *, with_tests: bool = False) -> RuleBook:
+        """Load, validate and compile every law file under `path` (default: the shipped library),
+        and with `with_tests` the YAML test files beside them too.
         Raises `RuleError` listing every problem in every file."""
         root = Path(path) if path is not None else default_rules_dir()
         if not root.exists():
             raise RuleError([Problem("no such rule folder", file=str(root))])
-        files = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
-            and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts[:-1]))
+        files = (
+            [root]
+            if root.is_file()
+            else sorted(
+                p
+                for p in root.rglob("*")
+                if p.suffix in (".yaml", ".yml", ".json")
+                and p.is_file()
+                and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts[:-1])
+            )
+        )
         problems: list[Problem] = []
         laws: list[Law] = []
         tests: list[tuple[str, TestFile, Document]] = []
         digest = hashlib.sha256()
         for file in files:
+            if file.name.endswith(TEST_SUFFIXES) and not with_tests:
+                continue
             shown = str(file if root.is_file() else file.relative_to(root.parent) if root.parent != file else file)
             try:
-                digest.update(shown.encode() + b"\0" + file.read_bytes() + b"\0")
                 doc = load_document(file, display=shown)
                 if file.name.endswith(TEST_SUFFIXES):
                     tests.append((shown, validate_model(doc, TestFile, error=RuleError), doc))
                 else:
                     laws.append(Law(validate_model(doc, RuleFile, error=RuleError), shown, doc))
+                    # the revision names the law content only: tests do not change answers
+                    digest.update(shown.encode() + b"\0" + file.read_bytes() + b"\0")
             except RuleError as exc:
                 problems.extend(exc.problems)
-            except Exception as exc:  # noqa: BLE001 - any other input failure is still this file's
+            except Exception as exc:
                 if isinstance(exc, (KeyboardInterrupt, MemoryError)):
                     raise
                 problems.extend(getattr(exc, "problems", [Problem(str(exc), file=shown)]))
         if not laws and not problems:
-            problems.append(Problem("no law files found", file=str(root),
-                                    valid="one folder per law, each with a law.yaml"))
+            problems.append(
+                Problem("no law files found", file=str(root), valid="one folder per law, each with a law.yaml")
+            )
         conditions: dict[str, CompiledCondition] = {}
         seen: dict[str, str] = {}
         for law in laws:
@@ -139,11 +192,19 @@ class RuleBook:
             compiled, found = compile_file(law.doc, law.spec)
             problems.extend(found)
             conditions.update(compiled)
-        known = {law.id for law in laws}
-        for shown, test, doc in tests:
-            if test.law not in known:
-                problems.append(doc.problem(("law",), f"tests name law `{test.law}`, which no file defines",
-                                            valid=", ".join(sorted(known))))
+        known = {law.id: law for law in laws}
+        law_files_broken = len(laws) < sum(1 for f in files if not f.name.endswith(TEST_SUFFIXES))
+        for _, test, doc in tests:
+            if test.law in known:
+                from .ruletests import test_file_problems
+
+                problems.extend(test_file_problems(known[test.law], test, doc))
+            elif not law_files_broken:  # a broken law file may be the one that defines it
+                problems.append(
+                    doc.problem(
+                        ("law",), f"tests name law `{test.law}`, which no file defines", valid=", ".join(sorted(known))
+                    )
+                )
         if problems:
             raise RuleError(sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
         laws.sort(key=lambda law: law.id)
@@ -168,6 +229,14 @@ class RuleBook:
         """Countries the library distinguishes by subdivision (some law applies to a subdivision)."""
         return frozenset(country_of(code) for law in self.laws for code, _ in law.windows if "-" in code)
 
+    def laws_for(self, code: str) -> tuple[tuple[Law, tuple[Interval, ...]], ...]:
+        """The laws that ever apply to `code`, with when (cached per code)."""
+        cache = self.__dict__.setdefault("_laws_for", {})
+        found = cache.get(code)
+        if found is None:
+            found = cache[code] = tuple((law, spans) for law in self.laws if (spans := law.spans(code)))
+        return found  # type: ignore[no-any-return]
+
     def only(self, law_ids: Iterable[str]) -> RuleBook:
         """A book with just these laws (used by per-law tests)."""
         keep = set(law_ids)
@@ -186,13 +255,14 @@ def _check_law(law: Law) -> list[Problem]:
         if rule.to and rule.from_ and rule.to < rule.from_:
             problems.append(law.doc.problem(("rules", i, "to"), "`to` is before `from`"))
         if rule.kind != "prohibited" and rule.done is None:
-            problems.append(law.doc.problem(("rules", i), "a rule other than `prohibited` needs `done`",
-                                            valid="done: {on: policy_updated | policy_notified | starts} "
-                                                  "and/or done: {when: <condition>}"))
+            problems.append(
+                law.doc.problem(
+                    ("rules", i),
+                    "a rule other than `prohibited` needs `done`",
+                    valid="done: {on: policy_updated | policy_notified | starts} and/or done: {when: <condition>}",
+                )
+            )
     for j, entry in enumerate(law.spec.law.applies):
         if entry.to and entry.to < entry.from_:
             problems.append(law.doc.problem(("law", "applies", j, "to"), "`to` is before `from`"))
-    for name, param in law.spec.parameters.items():
-        for code in param.values:
-            check_code(code)
     return problems

@@ -34,17 +34,22 @@ __all__ = [
     "TestFile",
 ]
 
-ObligationKind = Literal["policy_update", "notice", "opt_out", "consent", "parental_consent",
-                         "impact_assessment", "disclosure", "prohibited"]
+ObligationKind = Literal[
+    "policy_update", "notice", "opt_out", "consent", "parental_consent", "impact_assessment", "disclosure", "prohibited"
+]
 Severity = Literal["blocking", "warning"]
 Status = Literal["met", "pending", "violated"]
 
 MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 Url = Annotated[HttpUrl, Field(description="Source URL of the primary text (or the best public copy).")]
 Citation = Annotated[str, Field(min_length=3, description="Article/section, e.g. 'GDPR Art. 13(3)'.")]
-Condition = Annotated[dict[str, Any], Field(
-    description="A condition over practice facts: {all: [...]}, {any: [...]}, {not: {...}}, "
-                "{<term>: true}, or {<fact>: <value or {op: value}>}. See docs/rules.md.")]
+Condition = Annotated[
+    dict[str, Any],
+    Field(
+        description="A condition over practice facts: {all: [...]}, {any: [...]}, {not: {...}}, "
+        "{<term>: true}, or {<fact>: <value or {op: value}>}. See docs/rules.md."
+    ),
+]
 
 
 class AppliesIn(BaseModel):
@@ -70,8 +75,9 @@ class Law(BaseModel):
     url: Url
     applies: list[AppliesIn] = Field(min_length=1, description="Where and when the law applies.")
     enacted: Day | None = Field(None, description="Day enacted/adopted (for laws not yet in force).")
-    verified: bool = Field(True, description="False where the law's dates or scope were not checked "
-                           "against the primary text.")
+    verified: bool = Field(
+        True, description="False where the law's dates or scope were not checked against the primary text."
+    )
     uncertain: str | None = Field(None, description="Where the law is unsettled, and which reading is encoded.")
     summary: str | None = Field(None, description="One paragraph for readers.")
 
@@ -95,10 +101,10 @@ class Parameter(BaseModel):
     description: str = Field(min_length=1, description="What the value means.")
     citation: Citation
     url: Url
-    default: int | float | str | bool | None = Field(None, description="Value where no jurisdiction "
-                                                     "value is given.")
+    default: int | float | str | bool | None = Field(None, description="Value where no jurisdiction value is given.")
     values: dict[RegionCode, ParamValue | list[ParamValue]] = Field(
-        default_factory=dict, description="Values by jurisdiction code (a list for dated changes).")
+        default_factory=dict, description="Values by jurisdiction code (a list for dated changes)."
+    )
 
 
 class Term(BaseModel):
@@ -117,8 +123,10 @@ class Due(BaseModel):
     anchor: Literal["starts"] = Field("starts", description="The spec date it is counted from.")
     days_before: int = Field(0, ge=0, le=3650, description="Lead time in days.")
     transition: Day | None = Field(
-        None, description="For processing that began before the rule first applied: the day by "
-                          "which such processing must comply (a transition period).")
+        None,
+        description="For processing that began before the rule first applied: the day by "
+        "which such processing must comply (a transition period).",
+    )
 
 
 class Done(BaseModel):
@@ -126,7 +134,8 @@ class Done(BaseModel):
 
     model_config = MODEL
     on: Literal["policy_updated", "policy_notified", "starts"] | None = Field(
-        None, description="Spec date on which it was/will be done (null in the spec = not done).")
+        None, description="Spec date on which it was/will be done (null in the spec = not done)."
+    )
     when: Condition | None = Field(None, description="Condition that shows it done.")
 
 
@@ -147,8 +156,9 @@ class Rule(BaseModel):
     done: Done | None = Field(None, description="How the spec shows it met; absent = never (e.g. prohibited).")
     because: str = Field(min_length=1, description="The legal reason, in one sentence.")
     uncertain: str | None = Field(None, description="Where the law is unsettled, and why this (safer) reading.")
-    verified: bool = Field(True, description="False where the citation or wording was not checked "
-                           "against the primary text.")
+    verified: bool = Field(
+        True, description="False where the citation or wording was not checked against the primary text."
+    )
     cases: list[str] = Field(default_factory=list, description="Real cases or guidance behind the rule.")
 
 
@@ -168,7 +178,8 @@ class Expect(BaseModel):
     model_config = MODEL
     verdict: Literal["clear", "action_required", "blocked"] | None = Field(None, description="Overall verdict.")
     obligations: dict[str, Status | Literal["applies"]] = Field(
-        default_factory=dict, description="Rule id (local or global) → status (or 'applies').")
+        default_factory=dict, description="Rule id (local or global) → status (or 'applies')."
+    )
     absent: list[str] = Field(default_factory=list, description="Rule ids that must not apply.")
     affected: dict[RegionCode, bool] = Field(default_factory=dict, description="Code → affected?")
     due: dict[str, Day] = Field(default_factory=dict, description="Rule id → due date.")

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .assessment import Assessment
-from .errors import InputError
+from .errors import InputError, Problem, suggest
 from .evaluator import Evaluator
-from .rulebook import RuleBook
+from .loading import Document
+from .rulebook import Law, RuleBook
 from .rulefile import TestCase, TestFile
 from .specs import parse_practice
 
@@ -57,8 +58,7 @@ def check(assessment: Assessment, case: TestCase, law: str) -> list[str]:
         rid = _global(law, rule_id)
         got = obligations.get(rid)
         if got is None:
-            failures.append(f"{rid}: expected {status}, but the rule did not apply"
-                            + (f" in {code}" if code else ""))
+            failures.append(f"{rid}: expected {status}, but the rule did not apply" + (f" in {code}" if code else ""))
             continue
         if status != "applies":
             detail = next((d for d in (got.details or []) if code and code in d.jurisdictions), None)
@@ -83,16 +83,82 @@ def check(assessment: Assessment, case: TestCase, law: str) -> list[str]:
     return failures
 
 
-def run_case(book: RuleBook, evaluator: Evaluator, file: str, test: TestFile, case: TestCase,
-             line: int | None) -> CaseResult:
+def test_file_problems(law: Law, test: TestFile, doc: Document) -> list[Problem]:
+    """Load-time checks of a test file: unique case names, rule ids that exist, and practices
+    that validate (reported at the line of the case, or of `base`)."""
+    problems: list[Problem] = []
+    rule_ids = [rule.id for rule in law.spec.rules]
+    names: dict[str, int] = {}
+    for i, case in enumerate(test.cases):
+        if case.name in names:
+            problems.append(
+                doc.problem(
+                    ("cases", i, "name"),
+                    f"case name {case.name!r} is also used by case {names[case.name] + 1}; names are unique in a file",
+                )
+            )
+        names.setdefault(case.name, i)
+        expect = case.expect
+        mentioned: list[tuple[tuple[str | int, ...], str]] = [
+            (("cases", i, "expect", "obligations", rid), rid) for rid in expect.obligations
+        ]
+        mentioned += [(("cases", i, "expect", "absent", j), rid) for j, rid in enumerate(expect.absent)]
+        mentioned += [(("cases", i, "expect", "due", rid), rid) for rid in expect.due]
+        for path, rid in mentioned:
+            local = rid.split("/", 1)[1] if rid.startswith(f"{law.id}/") else rid
+            if local not in rule_ids:
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"no rule `{rid}` in law {law.id}",
+                        valid=", ".join(rule_ids),
+                        suggestion=suggest(local, rule_ids),
+                    )
+                )
+        try:
+            parse_practice(merge(test.base, case.practice))
+        except InputError as exc:
+            for p in exc.problems:
+                field = tuple(_path(p.field or ""))
+                where = ("cases", i, "practice", *field)
+                if where not in doc.positions and ("base", *field) in doc.positions:
+                    where = ("base", *field)
+                elif where not in doc.positions:
+                    where = ("cases", i, "practice")
+                problems.append(
+                    doc.problem(where, f"case {case.name!r}: {p.message}", valid=p.valid, suggestion=p.suggestion)
+                )
+    return problems
+
+
+def _path(dotted: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in dotted.replace("[", ".[").split("."):
+        if not part:
+            continue
+        out.append(int(part[1:-1]) if part.startswith("[") and part[1:-1].isdigit() else part)
+    return out
+
+
+def run_case(
+    book: RuleBook, evaluator: Evaluator, file: str, test: TestFile, case: TestCase, line: int | None
+) -> CaseResult:
     data = merge(test.base, case.practice)
     try:
         practice = parse_practice(data, source=f"{file} case {case.name!r}")
     except InputError as exc:
-        return CaseResult(file, test.law, case.name, line, tuple(f"invalid practice: {p.render()}" for p in exc.problems))
+        return CaseResult(
+            file, test.law, case.name, line, tuple(f"invalid practice: {p.render()}" for p in exc.problems)
+        )
     assessment = evaluator.evaluate(practice, case.today)
-    return CaseResult(file, test.law, case.name, line, tuple(check(assessment, case, test.law)),
-                      frozenset(o.id for o in assessment.obligations))
+    return CaseResult(
+        file,
+        test.law,
+        case.name,
+        line,
+        tuple(check(assessment, case, test.law)),
+        frozenset(o.id for o in assessment.obligations),
+    )
 
 
 def run_tests(book: RuleBook, engine: str = "auto") -> Iterator[CaseResult]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -28,10 +29,13 @@ DIR = Path(__file__).resolve().parent / "schemas"
 
 def schema_text(which: str) -> str:
     model = SCHEMAS[which]
-    mode = "serialization" if which == "assessment" else "validation"
+    mode: Literal["validation", "serialization"] = "serialization" if which == "assessment" else "validation"
     schema = model.model_json_schema(mode=mode, by_alias=True)
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-              "$id": f"https://jurisdiction.invalid/schemas/{which}.schema.json", **schema}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://jurisdiction.invalid/schemas/{which}.schema.json",
+        **schema,
+    }
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -82,7 +82,8 @@ def taxonomy() -> Taxonomy:
             rows = blob.get(kind, [])
             assert isinstance(rows, list)
             for row in rows:
-                table[row["key"]] = Term(row["key"], row["name"], row.get("parent"),
-                                         row.get("description") or "", origin)
+                table[row["key"]] = Term(
+                    row["key"], row["name"], row.get("parent"), row.get("description") or "", origin
+                )
         terms[kind] = table
     return Taxonomy(terms=terms, source=str(base["source"]))

@@ -3,6 +3,7 @@ names the file, line, field, what is valid and, where one fits, a "did you mean"
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any, TypeVar
@@ -15,6 +16,13 @@ from .loading import Document, Path_
 __all__ = ["model_problems", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
+
+SLUG_HELP = (
+    "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, "
+    "at most 128 characters (e.g. genai-training-2024)"
+)
+URL_KINDS = ("url_parsing", "url_scheme", "url_type", "url_syntax_violation", "url_too_long")
+MAX_SHOWN = 80
 
 YAML11 = {"yes", "no", "on", "off", "y", "n", "true", "false", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
 
@@ -64,15 +72,41 @@ def _unwrap(tp: Any, part: Any) -> Any:
     return tp
 
 
-def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError,
-                   base: Path_ = ()) -> list[Problem]:
+def _short(value: object) -> str:
+    """repr(value), cut short: a message must not repeat a megabyte of input."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 5] + "…" + text[-4:]
+
+
+def _slug_guess(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    guess = re.sub(r"[^a-z0-9._-]+", "-", value.strip().lower()).strip("-._")[:128]
+    return guess or None
+
+
+def _blame(doc: Document, model: type[BaseModel], base: Path_, loc: tuple[Any, ...], message: str) -> tuple[Any, ...]:
+    """A check over a whole model ("ends (…) is before starts (…)") is reported at the field
+    its message starts with, when that field stands in the document."""
+    owner = _model_at(model, loc)
+    if owner is None:
+        return loc
+    first = re.match(r"`?([A-Za-z_][A-Za-z0-9_]*)`?", message)
+    if first and first.group(1) in _field_names(owner) and (*base, *loc, first.group(1)) in doc.positions:
+        return (*loc, first.group(1))
+    return loc
+
+
+def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, base: Path_ = ()) -> list[Problem]:
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         kind = err["type"]
         loc = _real_loc(doc, base, err["loc"], kind)
-        path = (*base, *loc)
         value = err.get("input")
         message = err["msg"]
+        if kind == "value_error" and not isinstance(value, (str, int, float, bool, type(None), list)):
+            loc = _blame(doc, model, base, loc, message.removeprefix("Value error, "))
+        path = (*base, *loc)
         valid = None
         guess = None
         if kind == "extra_forbidden":
@@ -106,14 +140,103 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError,
             if "did you mean" in message:
                 head, _, tail = message.rpartition("; did you mean ")
                 message, guess = head, tail.rstrip("?")
-        elif kind in ("int_type", "int_parsing", "string_type", "date_type", "list_type", "dict_type",
-                      "model_type", "float_type", "bool_type"):
+        elif kind in (
+            "int_type",
+            "int_parsing",
+            "string_type",
+            "date_type",
+            "list_type",
+            "dict_type",
+            "model_type",
+            "float_type",
+            "bool_type",
+        ):
             message = f"{message.lower().removeprefix('input should be ')}"
-            message = f"expected {message}, got {type(value).__name__} {value!r}" if not isinstance(value, (dict, list)) \
+            message = (
+                f"expected {message}, got {type(value).__name__} {_short(value)}"
+                if not isinstance(value, (dict, list))
                 else f"expected {message}, got a {type(value).__name__}"
-        problems.append(doc.problem(path, message, valid=valid, suggestion=guess,
-                                    value=value if isinstance(value, (str, int, float, bool)) else None))
-    return problems
+            )
+        elif kind in URL_KINDS:
+            reason = message.lower().removeprefix("input should be a valid url, ")
+            message = f"{_short(value)} is not a valid URL ({reason})"
+            valid = "an absolute http:// or https:// URL, e.g. https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+        elif kind == "string_pattern_mismatch":
+            pattern = str(err.get("ctx", {}).get("pattern", ""))
+            if pattern.startswith("^[a-z0-9][a-z0-9._-]"):
+                message = f"{_short(value)} is not a valid id"
+                valid = SLUG_HELP
+                guess = _slug_guess(value)
+            else:  # pragma: no cover - every pattern in the models is the slug pattern
+                message = f"{_short(value)} does not match the pattern {pattern}"
+        elif kind == "too_short" and isinstance(value, list):
+            least = err.get("ctx", {}).get("min_length", 1)
+            message = (
+                f"the list is empty; give at least {least} item{'s' if least != 1 else ''}"
+                if not value
+                else f"the list needs at least {least} items, got {len(value)}"
+            )
+            valid = _description(model, loc)
+        problems.append(
+            doc.problem(
+                path,
+                message,
+                valid=valid,
+                suggestion=guess,
+                value=value if isinstance(value, (str, int, float, bool)) else None,
+            )
+        )
+    return _merge_union_noise(problems)
+
+
+_EXPECTED = re.compile(r"^expected (?:a valid )?(.+?), got (.+)$")
+
+
+def _merge_union_noise(problems: list[Problem]) -> list[Problem]:
+    """A value checked against a union (`int | str`, `X | list[X]`) fails once per member.
+    Keep what helps: drop "expected a list/mapping" where another member got further into
+    the value (its problems sit deeper), and fold the remaining type mismatches at one
+    place into one line ("expected integer, number, string or boolean, got a dict")."""
+    fields = [p.field or "" for p in problems]
+
+    def deeper(prefix: str) -> bool:
+        return any(f != prefix and (f.startswith(prefix + ".") or f.startswith(prefix + "[")) for f in fields)
+
+    kept = [p for p in problems if not (_EXPECTED.match(p.message) and p.field and deeper(p.field))]
+    out: list[Problem] = []
+    merged: dict[tuple[object, ...], int] = {}
+    for problem in kept:
+        hit = _EXPECTED.match(problem.message)
+        if not hit:
+            out.append(problem)
+            continue
+        key = (problem.file, problem.line, problem.column, problem.field, hit.group(2))
+        if key not in merged:
+            merged[key] = len(out)
+            out.append(problem)
+            continue
+        first = out[merged[key]]
+        wants = _EXPECTED.match(first.message).group(1).split(" or ")  # type: ignore[union-attr]
+        wants = [*dict.fromkeys([w.removeprefix("a valid ") for w in (*wants, hit.group(1))])]
+        out[merged[key]] = Problem(
+            f"expected {', '.join(wants[:-1])} or {wants[-1]}, got {hit.group(2)}",
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            field=first.field,
+            value=first.value,
+            valid=first.valid,
+            suggestion=first.suggestion,
+        )
+    return out
+
+
+def _description(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    owner = _model_at(model, loc[:-1]) if loc else None
+    if owner is None:
+        return None
+    field = next((f for n, f in owner.model_fields.items() if (f.alias or n) == loc[-1]), None)
+    return field.description if field is not None else None
 
 
 def _real_loc(doc: Document, base: Path_, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
@@ -127,15 +250,17 @@ def _real_loc(doc: Document, base: Path_, loc: tuple[Any, ...], kind: str) -> tu
     return tuple(kept)
 
 
-def validate_model(doc: Document, model: type[M], data: Any = None, base: Path_ = (),
-                   error: type[Exception] | None = None) -> M:
+def validate_model(
+    doc: Document, model: type[M], data: Any = None, base: Path_ = (), error: type[Exception] | None = None
+) -> M:
     """Validate `data` (default: the whole document) or raise `error` with every problem."""
     from .errors import InputError
 
     payload = doc.data if data is None else data
     if not isinstance(payload, dict):
-        problem = doc.problem(base, f"expected a mapping of fields, got {type(payload).__name__}",
-                              valid=", ".join(_field_names(model)))
+        problem = doc.problem(
+            base, f"expected a mapping of fields, got {type(payload).__name__}", valid=", ".join(_field_names(model))
+        )
         raise (error or InputError)([problem])
     try:
         return model.model_validate(payload)

@@ -60,8 +60,10 @@ def make_engine(name: str, conditions: Mapping[str, CompiledCondition]) -> Engin
         from . import rete
 
         if not rete.available():
-            raise UsageError(f"the rete engine needs durable_rules, which cannot be imported here "
-                             f"({rete.import_error()}); use --engine native")
+            raise UsageError(
+                f"the rete engine needs durable_rules, which cannot be imported here "
+                f"({rete.import_error()}); use --engine native"
+            )
         return rete.ReteEngine(conditions)
     from .native import NativeEngine
 

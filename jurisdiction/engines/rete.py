@@ -29,7 +29,7 @@ try:  # durable_rules 2.0.28 does not import on CPython 3.13 (PyEval_CallObject 
     from durable.lang import assert_facts, delete_state, m, ruleset, when_all
 
     _IMPORT_ERROR: str | None = None
-except Exception as exc:  # noqa: BLE001 - an ImportError or a failing C extension alike
+except Exception as exc:
     _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
 
 __all__ = ["ReteEngine", "available", "import_error"]
@@ -79,20 +79,24 @@ class ReteEngine:
         if isinstance(lit.value, ParamRef):
             pf = self._param_field(lit.value.name)
             right: Any = getattr(m, pf)
-            guard = getattr(m, "k" + pf) == True  # noqa: E712 - a durable_rules expression
+            guard = getattr(m, "k" + pf) == True
         else:
             right, guard = lit.value, None
         ops: dict[str, Callable[[Any, Any], Any]] = {
-            "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-            "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+            "eq": lambda a, b: a == b,
+            "ne": lambda a, b: a != b,
+            "lt": lambda a, b: a < b,
+            "le": lambda a, b: a <= b,
+            "gt": lambda a, b: a > b,
+            "ge": lambda a, b: a >= b,
         }
         test = ops[lit.op](left, right)
-        test = (known == True) & test  # noqa: E712
+        test = (known == True) & test
         if guard is not None:
             test = guard & test
         variants = [test]
         if lit.unknown_ok and FACTS[lit.fact].may_be_unknown:
-            variants.append(known == False)  # noqa: E712
+            variants.append(known == False)
         return variants
 
     def _build(self, conditions: Mapping[str, CompiledCondition]) -> None:
@@ -106,7 +110,7 @@ class ReteEngine:
             for start in range(0, len(entries), CHUNK):
                 name = f"jurisdiction-{next(_counter)}"
                 with ruleset(name):
-                    for cond_id, index, tests in entries[start:start + CHUNK]:
+                    for cond_id, index, tests in entries[start : start + CHUNK]:
                         expr = m.n >= 0
                         for t in tests:
                             expr = expr & t

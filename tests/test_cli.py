@@ -1,0 +1,95 @@
+"""The command line: words, formats and exit codes as in DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import EXAMPLES, RULES, cli
+
+AS_HAPPENED = EXAMPLES / "linkedin-2024-as-happened.yaml"
+PLANNED = EXAMPLES / "linkedin-2024-planned-correctly.yaml"
+HEALTH = EXAMPLES / "sensitive-health-insights.yaml"
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "spec", "code"),
+    [
+        ("blocked", AS_HAPPENED, 1),
+        ("never", AS_HAPPENED, 0),
+        ("action_required", AS_HAPPENED, 1),
+        ("blocked", HEALTH, 0),
+        ("action_required", HEALTH, 1),
+        ("action_required", PLANNED, 0),
+    ],
+)
+def test_gate_exit_codes(fail_on: str, spec: object, code: int) -> None:
+    result = cli("check", spec, "--today", "2024-09-20" if spec == AS_HAPPENED else "2026-12-01", "--fail-on", fail_on)
+    assert result.code == code, result.err
+
+
+def test_text_report_reads_as_a_plan() -> None:
+    result = cli("check", AS_HAPPENED, "--today", "2024-09-20")
+    out = result.out
+    assert "Verdict: BLOCKED as of 2024-09-20" in out
+    assert "130,000,000 users" in out
+    assert out.index("1. Update the privacy policy") < out.index("2. Notify users") < out.index("3. Obtain opt-in")
+    assert "15 U.S.C. § 45(a)(1)" in out and "https://www.ftc.gov/" in out
+    assert out.rstrip().endswith("1 spec, 1 blocked, 0 action required, 0 clear")
+
+
+def test_several_specs_give_a_json_array_and_a_summary() -> None:
+    result = cli("check", AS_HAPPENED, PLANNED, "--format", "json", "--today", "2024-11-01")
+    data = json.loads(result.out)
+    assert [a["practice"] for a in data] == ["genai-training-2024", "genai-training-planned"]
+    text = cli("check", EXAMPLES, "--today", "2024-11-01")
+    assert "5 specs, " in text.out
+
+
+def test_duplicate_practice_ids_are_refused() -> None:
+    result = cli("check", AS_HAPPENED, AS_HAPPENED)
+    assert result.code == 2 and "unique" in result.err
+
+
+def test_explain_says_why_and_why_not() -> None:
+    result = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-CA")
+    assert result.code == 0, result.err
+    assert "APPLIES us-ca-ccpa/secondary-use-consent [violated" in result.out
+    assert "no      us-ca-ccpa/minor-sale-share-opt-in" in result.out
+    assert "✗ sale is false" in result.out or "✗" in result.out
+    assert "eu-gdpr: does not apply" in result.out
+    de = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "DE")
+    assert "not affected: excluded by the practice" in de.out
+    js = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-TX", "--format", "json")
+    assert json.loads(js.out)["groups"][0]["jurisdictions"] == ["US-TX"]
+
+
+def test_rules_commands() -> None:
+    listed = cli("rules", "list", RULES, "--format", "json")
+    assert {row["id"] for row in json.loads(listed.out)} >= {"eu-gdpr", "us-ca-ccpa", "ch-fadp", "uk-gdpr"}
+    assert cli("rules", "validate", RULES).code == 0
+    tested = cli("rules", "test", RULES, "--coverage")
+    assert tested.code == 0, tested.out
+    assert "rule coverage: 100.0%" in tested.out
+    assert tested.out.rstrip().endswith("0 failed")
+
+
+def test_module_entry_point_runs_without_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jurisdiction", "check", str(AS_HAPPENED), "--today", "2024-09-20", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["verdict"] == "blocked"
+    assert proc.stderr == ""
+
+
+def test_version() -> None:
+    from jurisdiction import __version__
+
+    assert cli("--version").out.strip() == f"jurisdiction {__version__}"
