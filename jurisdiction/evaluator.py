@@ -114,21 +114,28 @@ class Evaluator:
         first_day: dict[str, dt.date] = {}
         groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
         group_meta: dict[tuple[Any, ...], tuple[Law, tuple[Interval, ...], dict[str, Any]]] = {}
+        # Codes whose law profile is the same (every US state under a federal law) are
+        # worked out once.
+        buckets: dict[tuple[str, Any], list[str]] = defaultdict(list)
         for code in affected:
-            for law, always in book.laws_for(code):
-                spans = tuple(both for span in always if (both := span & window) is not None)
-                if not spans:
-                    continue
-                laws_here[code].append(law.id)
-                in_force = next(span.start for span in always if span & window)
-                first_day[law.id] = min(first_day.get(law.id, in_force), in_force)
-                # A dated parameter (an age raised on a day) splits the practice's period: the
-                # rules are evaluated for each stretch with the values then in force.
-                for periods, on in _stretches(law, code, always, spans):
-                    params = tuple((f"param:{name}", law.param(name, code, on)) for name in law.spec.parameters)
-                    key = (law.id, periods, params)
-                    groups[key].append(code)
-                    group_meta[key] = (law, periods, dict(params))
+            for law, _ in book.laws_for(code):
+                buckets[(law.id, law.profile(code))].append(code)
+        for (law_id, profile), codes in buckets.items():
+            law, always = book.by_id[law_id], profile[0]
+            spans = tuple(both for span in always if (both := span & window) is not None)
+            if not spans:
+                continue
+            for code in codes:
+                laws_here[code].append(law_id)
+            in_force = next(span.start for span in always if span & window)
+            first_day[law_id] = min(first_day.get(law_id, in_force), in_force)
+            # A dated parameter (an age raised on a day) splits the practice's period: the
+            # rules are evaluated for each stretch with the values then in force.
+            for periods, on in _stretches(law, codes[0], always, spans):
+                params = tuple((f"param:{name}", law.param(name, codes[0], on)) for name in law.spec.parameters)
+                key = (law_id, periods, params)
+                groups[key].extend(codes)
+                group_meta[key] = (law, periods, dict(params))
         plan_groups = [
             _Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
             for k, codes in groups.items()

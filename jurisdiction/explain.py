@@ -102,7 +102,7 @@ def _negative(lit: Literal, facts: Mapping[str, Any]) -> str:
 def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None = None) -> dict[str, Any]:
     """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
     jurisdictions whose explanation is the same."""
-    from .evaluator import _spans
+    from .evaluator import _rule_start, _spans
     from .facts import new_uses_of, practice_facts
     from .regions import FOREVER, Interval, check_code, expand
 
@@ -160,12 +160,14 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
                         row["status"] = detail.status if detail else ob.status
                         row["due"] = (detail.due if detail else ob.due).isoformat()
                         row["because"] = (detail.because if detail else ob.because)[-1]
-                    elif any(c["holds"] for c in trace):
-                        row["why_not"] = "the rule's dates do not reach the practice's period"
+                    elif _rule_start(rule, law.spans(where), window) is None:
+                        period = f"{rule.from_ or 'the start of the law'} to {rule.to or 'open'}"
+                        row["why_not"] = f"the rule's own period ({period}) does not reach the practice"
                     else:
                         row["why_not"] = "no case of the condition holds"
                     rules.append(row)
-                laws.append({"law": law.id, "applies": True, "from": spans[0].start.isoformat(), "rules": rules})
+                in_force = next(s.start for s in law.spans(where) if s & window)
+                laws.append({"law": law.id, "applies": True, "from": in_force.isoformat(), "rules": rules})
             body = {"affected": True, "laws": laws}
         key = repr(body)
         grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
@@ -205,6 +207,15 @@ def render_explanation(report: dict[str, Any]) -> str:
                     lines.append(f"      status: {rule['because']}")
                 else:
                     lines.append(f"    no      {rule['rule']} — {rule['why_not']}")
+                failing = [c["literals"] for c in rule["cases"] if not c["holds"]]
+                if (
+                    not rule["applies"]
+                    and len(rule["cases"]) > 1
+                    and len(failing) == len(rule["cases"])
+                    and all(len(lits) == 1 for lits in failing)
+                ):  # one test per case, all failing: one line says it
+                    lines.append("        ✗ none of: " + "; ".join(lits[0]["text"] for lits in failing))
+                    continue
                 for case in rule["cases"]:
                     if len(rule["cases"]) > 1:
                         lines.append(f"      case {case['case']}: {'holds' if case['holds'] else 'fails'}")

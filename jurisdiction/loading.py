@@ -8,17 +8,14 @@ line numbers and duplicate-key checks too.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import InputError, Problem
@@ -60,45 +57,16 @@ def dotted_path(path: Path_) -> str:
     return out
 
 
-class _Constructor(RoundTripConstructor):
-    """ruamel's round-trip constructor, but a bad date or an absurd integer becomes a
-    problem with a position instead of a bare ValueError from deep inside the parser."""
-
-
-def _timestamp(self: RoundTripConstructor, node: Any, values: Any = None) -> Any:
-    # `2024-13-01` looks like a date but is none: keep the text, so that the model reports
-    # it against its field ("'2024-13-01' is not a date; write YYYY-MM-DD").
-    try:
-        return RoundTripConstructor.construct_yaml_timestamp(self, node, values)
-    except (ValueError, OverflowError):
-        return str(node.value)
-
-
-class _HugeInt:
-    """Stands in for an integer too long to convert (Python refuses > 4300 digits); reported
-    against its field by `_plain`."""
-
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
-
-
-def _int(self: RoundTripConstructor, node: Any) -> Any:
-    try:
-        return RoundTripConstructor.construct_yaml_int(self, node)
-    except (ValueError, OverflowError):
-        return _HugeInt(sum(ch.isdigit() for ch in str(node.value)))
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-_Constructor.add_constructor("tag:yaml.org,2002:int", _int)
-
-
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt", pure=True)
+    # The C parser (ruamel.yaml.clib) composes about ten times faster than the pure-Python
+    # one; both resolve plain scalars by YAML 1.2 and both give every node its position.
+    yaml = YAML(typ="safe", pure=not _C_PARSER)
     yaml.version = (1, 2)
-    yaml.allow_duplicate_keys = False
-    yaml.Constructor = _Constructor
     return yaml
+
+
+# ruamel.yaml.clib's extension module; without it the pure parser gives the same answers.
+_C_PARSER = importlib.util.find_spec("_ruamel_yaml") is not None
 
 
 class _Unreadable(Exception):
@@ -109,133 +77,168 @@ class _TooDeep(Exception):
     pass
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, _HugeInt):
-        return f"a number with {value.digits:,} digits"
-    tag = getattr(value, "tag", None)
-    if tag is not None and str(tag) not in ("None", ""):
-        return f"a value tagged {tag}"
-    if isinstance(value, bytes):
-        return "a !!binary value"
-    if isinstance(value, (set, frozenset)) or type(value).__name__ == "CommentedSet":
-        return "a !!set value"
-    if isinstance(value, (tuple, list)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"{type(value).__name__} {value!r}"
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
-def _plain(node: Any, path: Path_, positions: dict[Path_, tuple[int, int]], depth: int = 0) -> Any:
-    """Turn ruamel's round-trip nodes into plain Python values, recording positions."""
-    if depth > MAX_DEPTH:
-        raise _TooDeep(path)
-    if not path and isinstance(node, (CommentedMap, CommentedSeq)):
-        # the document itself: where problems with no better place are reported
-        with contextlib.suppress(TypeError, AttributeError):
-            positions[()] = (node.lc.line + 1, node.lc.col + 1)
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
+def _at(node: Any) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Plain Python values from a composed YAML node tree, with the position of every key and
+    item, duplicate keys refused, and only the plain YAML 1.2 types allowed."""
+
+    def __init__(self, constructor: Any) -> None:
+        self.constructor = constructor
+        self.positions: dict[Path_, tuple[int, int]] = {}
+
+    def build(self, node: Any, path: Path_, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(path)
+        kind = type(node).__name__
+        tag = str(node.tag)
+        if kind == "MappingNode":
+            if tag != _MAP:
+                raise self._unsupported(node, path)
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                where = _at(key_node)
+                if type(key_node).__name__ != "ScalarNode" or str(key_node.tag) != _STR:
+                    self.positions[(*path, "?")] = where
+                    shown = "null" if str(key_node.tag).endswith(":null") else getattr(key_node, "value", "")
+                    plain = type(key_node).__name__ == "ScalarNode"
+                    described = self._describe_key(key_node)
+                    raise _Unreadable(
+                        (*path, "?"),
+                        {
+                            "message": f"a key must be text, not {described}",
+                            "valid": "a plain key such as `id` or `US`",
+                            "suggestion": f'quote it: "{shown}"' if plain else None,
+                        },
+                    )
+                key = key_node.value
+                if key in out:
+                    self.positions[(*path, key)] = where
+                    raise _Unreadable(
+                        (*path, key),
+                        {"message": f'duplicate key "{key}" (each key may appear once)'},
+                    )
+                self.positions[(*path, key)] = where
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        if kind == "SequenceNode":
+            if tag != _SEQ:
+                raise self._unsupported(node, path)
+            items = []
+            for i, item in enumerate(node.value):
+                self.positions[(*path, i)] = _at(item)
+                items.append(self.build(item, (*path, i), depth + 1))
+            return items
+        return self._scalar(node, path)
+
+    def _scalar(self, node: Any, path: Path_) -> Any:
+        tag = str(node.tag).rsplit(":", 1)[-1] if str(node.tag).startswith("tag:yaml.org,2002:") else None
+        c = self.constructor
+        if tag == "str":
+            return str(node.value)
+        if tag == "null":
+            return None
+        if tag == "bool":
+            return bool(c.construct_yaml_bool(node))
+        if tag == "int":
             try:
-                line, col = node.lc.key(key)
-                where: tuple[int, int] | None = (line + 1, col + 1)
-            except (KeyError, TypeError, AttributeError):  # pragma: no cover - ruamel always records
-                where = None
-            if not isinstance(key, str):
-                if where is not None:
-                    positions[(*path, "?")] = where
-                shown = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
-                quoted = not isinstance(key, (tuple, list, dict)) and not hasattr(key, "items")
+                return int(c.construct_yaml_int(node))
+            except (ValueError, OverflowError):
+                digits = sum(ch.isdigit() for ch in str(node.value))
                 raise _Unreadable(
-                    (*path, "?"),
+                    path,
                     {
-                        "message": f"a key must be text, not {'null' if key is None else _describe(key)}",
-                        "valid": "a plain key such as `id` or `US`",
-                        "suggestion": f'quote it: "{shown}"' if quoted else None,
+                        "message": f"a number with {digits:,} digits is too large to read",
+                        "valid": "a number of at most 4,300 digits",
                     },
-                )
-            if where is not None:
-                positions[(*path, key)] = where
-            out[key] = _plain(value, (*path, key), positions, depth + 1)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
+                ) from None
+        if tag == "float":
+            return float(c.construct_yaml_float(node))
+        if tag == "timestamp":
+            # `2024-13-01` looks like a date but is none: keep the text, so that the model
+            # reports it against its field ("'2024-13-01' is not a date; write YYYY-MM-DD").
             try:
-                line, col = node.lc.item(i)
-                positions[(*path, i)] = (line + 1, col + 1)
-            except (KeyError, TypeError, AttributeError):  # pragma: no cover
-                pass
-            items.append(_plain(value, (*path, i), positions, depth + 1))
-        return items
-    value = _scalar(node)
-    if isinstance(value, _HugeInt):
-        raise _Unreadable(
+                value = c.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                return str(node.value)
+            if isinstance(value, dt.datetime):
+                return dt.datetime(*value.timetuple()[:6])
+            return dt.date(value.year, value.month, value.day)
+        raise self._unsupported(node, path)
+
+    @staticmethod
+    def _describe_key(node: Any) -> str:
+        kind = type(node).__name__
+        if kind == "MappingNode":
+            return "a mapping"
+        if kind == "SequenceNode":
+            return "a list"
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        if tag == "null":
+            return "null"
+        if tag == "bool":
+            return f"bool {node.value.lower()}"
+        return f"{tag} {node.value}"
+
+    def _unsupported(self, node: Any, path: Path_) -> _Unreadable:
+        tag = str(node.tag)
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        what = {"!!set": "a !!set value", "!!binary": "a !!binary value"}.get(shown, f"a value tagged {shown}")
+        return _Unreadable(
             path,
             {
-                "message": f"a number with {value.digits:,} digits is too large to read",
-                "valid": "a number of at most 4,300 digits",
-            },
-        )
-    if value is not None and not isinstance(value, (bool, int, float, str, dt.date)):
-        raise _Unreadable(
-            path,
-            {
-                "message": f"{_describe(node)} is not supported here",
+                "message": f"{what} is not supported here",
                 "valid": "a string, number, boolean, date (YYYY-MM-DD), list or mapping",
                 "suggestion": "remove the YAML tag",
             },
         )
-    return value
-
-
-def _scalar(value: Any) -> Any:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return dt.datetime(*value.timetuple()[:6])
-    if isinstance(value, dt.date):
-        return dt.date(value.year, value.month, value.day)
-    return value
-
-
-_LINE_IN_MESSAGE = re.compile(r"line (\d+), column (\d+)")
 
 
 def parse_text(text: str, source: str) -> Document:
     """Parse YAML or JSON text; raise `InputError` with file and line on any problem."""
     if not text.strip():
         raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
-    positions: dict[Path_, tuple[int, int]] = {}
+    yaml = _yaml()
     try:
-        raw = _yaml().load(text)
+        root = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = (exc.problem or str(exc)).strip()
-        if "duplicate key" in message:
-            message = message.split(" with value")[0].replace("found ", "") + " (each key may appear once)"
         return _raise_marked(source, mark, message)
     except YAMLError as exc:
         raise InputError([Problem(f"not valid YAML or JSON: {exc}", file=source)]) from None
     except RecursionError:
         raise InputError([Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source)]) from None
+    if root is None:
+        raise InputError(
+            [
+                Problem(
+                    "the file holds no data (only comments or an empty document)",
+                    file=source,
+                    line=1,
+                    valid="a YAML or JSON mapping",
+                )
+            ]
+        )
+    builder = _Builder(yaml.constructor)
+    builder.positions[()] = _at(root)  # where problems with no better place are reported
     try:
-        data = _plain(raw, (), positions)
+        data = builder.build(root, ())
     except _Unreadable as bad:
         path, extra = bad.args
-        line, col = _nearest(positions, path)
+        line, col = _nearest(builder.positions, path)
         shown = dotted_path(tuple(p for p in path if p != "?"))
         raise InputError([Problem(file=source, line=line, column=col, field=shown or None, **extra)]) from None
-    except _TooDeep as deep:
-        path = deep.args[0]
-        line, col = _nearest(positions, path)
+    except (_TooDeep, RecursionError) as deep:
+        path = deep.args[0] if isinstance(deep, _TooDeep) else ()
+        line, col = _nearest(builder.positions, path)
         raise InputError(
             [Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source, line=line, column=col)]
         ) from None
@@ -250,7 +253,7 @@ def parse_text(text: str, source: str) -> Document:
                 )
             ]
         )
-    return Document(data=data, source=source, positions=positions)
+    return Document(data=data, source=source, positions=builder.positions)
 
 
 def _nearest(positions: Mapping[Path_, tuple[int, int]], path: Path_) -> tuple[int | None, int | None]:

@@ -53,6 +53,7 @@ class Law:
     path: str
     doc: Document = field(repr=False, compare=False)
     _spans: dict[str, tuple[Interval, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _profiles: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -86,6 +87,18 @@ class Law:
                 else:
                     merged.append(span)
             found = self._spans[code] = tuple(merged)
+        return found
+
+    def profile(self, code: str) -> tuple[Any, ...]:
+        """What decides this law's answer for `code` besides the practice: when it applies there,
+        and which parameter entries it reads. Codes with one profile are evaluated once."""
+        found = self._profiles.get(code)
+        if found is None:
+            entries = []
+            for name, spec in self.spec.parameters.items():
+                entry = next((spec.values[p] for p in (code, country_of(code)) if p in spec.values), None)
+                entries.append((name, id(entry)))
+            found = self._profiles[code] = (self.spans(code), tuple(entries))
         return found
 
     def param_changes(self, code: str) -> tuple[dt.date, ...]:

@@ -465,7 +465,7 @@ def test_missing_rules_folder(tmp_path: Path) -> None:
 
 
 SEVERAL = [
-    Expect("several_broken/aaa/law.yaml", 3, None, ("expected the node content",)),
+    Expect("several_broken/aaa/law.yaml", 3, None, ("node content",)),
     Expect("several_broken/bbb/law.yaml", 25, "rules[0].kind", ("'notify' is not allowed",), "notice", "notice"),
     Expect(
         "several_broken/ccc/law.yaml", 31, "rules[0].when.all[1].min_agee", ("unknown fact or term",), None, "min_age"
