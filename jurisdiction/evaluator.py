@@ -30,7 +30,7 @@ from .assessment import (
 from .compiler import Literal
 from .engines import Engine, FactSet, make_engine
 from .explain import describe
-from .facts import new_uses_of, practice_facts
+from .facts import practice_facts, spec_keys
 from .practice import Practice
 from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
@@ -100,14 +100,7 @@ class Evaluator:
         affected = [c for c in included if c not in excluded]
 
         base = practice_facts(practice)
-        spec_keys = {
-            "data_uses": list(practice.data_uses),
-            "data_categories": list(practice.data_categories),
-            "data_subjects": list(practice.data_subjects),
-            "new_uses": list(practice.data_uses),
-            "new": new_uses_of(practice),
-            "disclosed": list(practice.policy.discloses),
-        }
+        keys = spec_keys(practice)
 
         # Laws per code, and fact sets deduplicated by (law, spans, parameter values).
         laws_here: dict[str, list[str]] = defaultdict(list)
@@ -154,7 +147,7 @@ class Evaluator:
                     continue
                 cond = book.conditions[rid]
                 conj = cond.disjuncts[found[rid][0]]
-                why = [rule.because, *(_because(group.law, lit, group.facts, spec_keys) for lit in conj)]
+                why = [rule.because, *(_because(group.law, lit, group.facts, keys) for lit in conj)]
                 assumptions.update(describe(lit, group.facts) for lit in conj if lit.fact not in group.facts)
                 due = max(start - dt.timedelta(days=rule.due.days_before), effective)
                 if rule.due.transition is not None and start < effective:

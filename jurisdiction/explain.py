@@ -103,21 +103,14 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
     """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
     jurisdictions whose explanation is the same."""
     from .evaluator import _rule_start, _spans
-    from .facts import new_uses_of, practice_facts
+    from .facts import practice_facts, spec_keys
     from .regions import FOREVER, Interval, check_code, expand
 
     book = evaluator.book
     assessment = evaluator.evaluate(practice, today)
     by_id = {o.id: o for o in assessment.obligations}
     base = practice_facts(practice)
-    spec_keys = {
-        "data_uses": list(practice.data_uses),
-        "data_categories": list(practice.data_categories),
-        "data_subjects": list(practice.data_subjects),
-        "new_uses": list(practice.data_uses),
-        "new": new_uses_of(practice),
-        "disclosed": list(practice.policy.discloses),
-    }
+    keys = spec_keys(practice)
     scope = {j.code: j for j in assessment.jurisdictions}
     if code is not None:
         try:
@@ -151,7 +144,7 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
                 rules = []
                 for rule in law.spec.rules:
                     rid = f"{law.id}/{rule.id}"
-                    trace = trace_condition(book.conditions[rid], facts, spec_keys)
+                    trace = trace_condition(book.conditions[rid], facts, keys)
                     fired = rid in by_id and where in by_id[rid].jurisdictions
                     row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace, "citation": rule.citation}
                     if fired:

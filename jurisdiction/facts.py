@@ -100,6 +100,18 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
     return facts
 
 
+def spec_keys(practice: Practice) -> dict[str, list[str]]:
+    """The keys as the spec wrote them (not closed upward), for explanations."""
+    return {
+        "data_uses": list(practice.data_uses),
+        "data_categories": list(practice.data_categories),
+        "data_subjects": list(practice.data_subjects),
+        "new_uses": list(practice.data_uses),
+        "new": new_uses_of(practice),
+        "disclosed": list(practice.policy.discloses),
+    }
+
+
 def new_uses_of(practice: Practice) -> list[str]:
     tax = taxonomy()
     return [u for u in practice.data_uses if not tax.covers("data_use", practice.policy.discloses, u)]

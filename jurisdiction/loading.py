@@ -217,16 +217,7 @@ def parse_text(text: str, source: str) -> Document:
     except RecursionError:
         raise InputError([Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source)]) from None
     if root is None:
-        raise InputError(
-            [
-                Problem(
-                    "the file holds no data (only comments or an empty document)",
-                    file=source,
-                    line=1,
-                    valid="a YAML or JSON mapping",
-                )
-            ]
-        )
+        raise _no_data(source)
     builder = _Builder(yaml.constructor)
     builder.positions[()] = _at(root)  # where problems with no better place are reported
     try:
@@ -243,17 +234,21 @@ def parse_text(text: str, source: str) -> Document:
             [Problem(f"nesting is deeper than {MAX_DEPTH} levels", file=source, line=line, column=col)]
         ) from None
     if data is None:
-        raise InputError(
-            [
-                Problem(
-                    "the file holds no data (only comments or an empty document)",
-                    file=source,
-                    line=1,
-                    valid="a YAML or JSON mapping",
-                )
-            ]
-        )
+        raise _no_data(source)
     return Document(data=data, source=source, positions=builder.positions)
+
+
+def _no_data(source: str) -> InputError:
+    return InputError(
+        [
+            Problem(
+                "the file holds no data (only comments or an empty document)",
+                file=source,
+                line=1,
+                valid="a YAML or JSON mapping",
+            )
+        ]
+    )
 
 
 def _nearest(positions: Mapping[Path_, tuple[int, int]], path: Path_) -> tuple[int | None, int | None]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError
+from .errors import InputError, SpecError
 from .loading import Document, from_data, load_document, parse_bytes
 from .practice import Practice
 from .validate import validate_model
@@ -19,16 +21,20 @@ def practice_from_document(doc: Document) -> Practice:
 
 def load_practice(path: Path | str) -> Practice:
     """Read one spec file; raise `SpecError` naming file, line and field on any problem."""
-    try:
+    with _as_spec_error():
         doc = load_document(path)
+    return practice_from_document(doc)
+
+
+@contextmanager
+def _as_spec_error() -> Iterator[None]:
+    """A file-level input problem (bad bytes, bad YAML) is a problem with the spec."""
+    try:
+        yield
     except SpecError:
         raise
-    except Exception as exc:
-        problems = getattr(exc, "problems", None)
-        if problems is None:
-            raise
-        raise SpecError(problems) from None
-    return practice_from_document(doc)
+    except InputError as exc:
+        raise SpecError(exc.problems) from None
 
 
 def load_practices(paths: list[Path | str]) -> list[Practice]:
@@ -37,17 +43,9 @@ def load_practices(paths: list[Path | str]) -> list[Practice]:
 
 def parse_practice(data: Any, source: str = "<input>") -> Practice:
     """Validate a spec given as text/bytes (YAML or JSON) or as already-parsed data."""
-    try:
+    with _as_spec_error():
         if isinstance(data, (bytes, str)):
-            blob = data.encode("utf-8") if isinstance(data, str) else data
-            doc = parse_bytes(blob, source)
+            doc = parse_bytes(data.encode("utf-8") if isinstance(data, str) else data, source)
         else:
             doc = from_data(data, source)
-    except SpecError:
-        raise
-    except Exception as exc:
-        problems = getattr(exc, "problems", None)
-        if problems is None:
-            raise
-        raise SpecError(problems) from None
     return practice_from_document(doc)
