@@ -14,7 +14,7 @@ from .errors import InputError, JurisdictionError, Problem, RuleError, SpecError
 from .evaluator import Evaluator, evaluate
 from .practice import Policy, Practice, Users
 from .rulebook import RuleBook
-from .specs import load_practice, load_practices, parse_practice
+from .specs import iter_errors, load_practice, load_practices, parse_practice
 
 __all__ = [
     "Assessment",
@@ -35,6 +35,7 @@ __all__ = [
     "Users",
     "__version__",
     "evaluate",
+    "iter_errors",
     "load_practice",
     "load_practices",
     "parse_practice",

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, SpecError
+from .errors import InputError, Problem, SpecError
 from .loading import Document, from_data, load_document, parse_bytes
 from .practice import Practice
 from .validate import validate_model
 
-__all__ = ["load_practice", "load_practices", "parse_practice", "practice_from_document"]
+__all__ = ["iter_errors", "load_practice", "load_practices", "parse_practice", "practice_from_document"]
 
 
 def practice_from_document(doc: Document) -> Practice:
@@ -49,3 +49,20 @@ def parse_practice(data: Any, source: str = "<input>") -> Practice:
         else:
             doc = from_data(data, source)
     return practice_from_document(doc)
+
+
+def iter_errors(spec: Path | str | bytes | dict[str, Any]) -> Iterator[Problem]:
+    """Every problem with a spec (a path, YAML/JSON bytes, or parsed data), in file order;
+    nothing when it is valid. `load_practice` / `parse_practice` raise them all at once in a
+    `SpecError`, whose `.best` is the one to show first.
+
+    >>> [p.field for p in iter_errors({"id": "x", "title": "t"})][:2]
+    ['data_subjects', 'data_categories']
+    """
+    try:
+        if isinstance(spec, (str, Path)) and not isinstance(spec, bytes):
+            load_practice(spec)
+        else:
+            parse_practice(spec)
+    except SpecError as exc:
+        yield from sorted(exc.problems, key=lambda p: (p.line or 0, p.column or 0))

@@ -25,6 +25,7 @@ PINNED = [
     "Users",
     "__version__",
     "evaluate",
+    "iter_errors",
     "load_practice",
     "load_practices",
     "parse_practice",
