@@ -67,6 +67,8 @@ class JurisdictionResult(BaseModel):
     reason: str | None = Field(None, description="Why not affected, or a note.")
     laws: list[str] = Field(default_factory=list, description="Laws in the library that apply here.")
     obligations: list[str] = Field(default_factory=list, description="Obligation ids that apply here.")
+    below_thresholds: list[str] | None = Field(
+        None, description="Laws in force here whose applicability thresholds the business does not meet.")
 
 
 class LawResult(BaseModel):

@@ -314,6 +314,9 @@ def compile_file(doc: Document, spec: RuleFile) -> tuple[dict[str, CompiledCondi
     out: dict[str, CompiledCondition] = {}
     for name in spec.terms:
         compile_condition(doc, spec, {name: True}, ("terms", name), f"{spec.law.id}/term:{name}", problems)
+    if spec.law.applicability is not None:
+        gate = f"{spec.law.id}/@applies"
+        out[gate] = compile_condition(doc, spec, spec.law.applicability, ("law", "applicability"), gate, problems)
     for i, rule in enumerate(spec.rules):
         rid = f"{spec.law.id}/{rule.id}"
         out[rid] = compile_condition(doc, spec, rule.when, ("rules", i, "when"), rid, problems)

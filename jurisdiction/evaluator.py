@@ -30,7 +30,7 @@ from .assessment import (
 from .compiler import Literal
 from .engines import Engine, FactSet, make_engine
 from .explain import describe
-from .facts import practice_facts, spec_keys
+from .facts import consumers_in, practice_facts, spec_keys
 from .practice import Practice
 from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
@@ -109,26 +109,26 @@ class Evaluator:
         group_meta: dict[tuple[Any, ...], tuple[Law, tuple[Interval, ...], dict[str, Any]]] = {}
         # Codes whose law profile is the same (every US state under a federal law) are
         # worked out once.
-        buckets: dict[tuple[str, Any], list[str]] = defaultdict(list)
+        buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
         for code in affected:
             for law, _ in book.laws_for(code):
-                buckets[(law.id, law.profile(code))].append(code)
-        for (law_id, profile), codes in buckets.items():
+                local = consumers_in(practice, code) if "consumers_here" in book.facts_used(law.id) else None
+                buckets[(law.id, law.profile(code), local)].append(code)
+        for (law_id, profile, local), codes in buckets.items():
             law, always = book.by_id[law_id], profile[0]
             spans = tuple(both for span in always if (both := span & window) is not None)
             if not spans:
                 continue
-            for code in codes:
-                laws_here[code].append(law_id)
             in_force = next(span.start for span in always if span & window)
-            first_day[law_id] = min(first_day.get(law_id, in_force), in_force)
             # A dated parameter (an age raised on a day) splits the practice's period: the
             # rules are evaluated for each stretch with the values then in force.
             for periods, on in _stretches(law, codes[0], always, spans):
-                params = tuple((f"param:{name}", law.param(name, codes[0], on)) for name in law.spec.parameters)
-                key = (law_id, periods, params)
+                params = {f"param:{name}": law.param(name, codes[0], on) for name in law.spec.parameters}
+                if local is not None:
+                    params["consumers_here"] = local
+                key = (law_id, periods, tuple(params.items()), in_force)
                 groups[key].extend(codes)
-                group_meta[key] = (law, periods, dict(params))
+                group_meta[key] = (law, periods, params)
         plan_groups = [
             _Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
             for k, codes in groups.items()
@@ -137,7 +137,22 @@ class Evaluator:
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
         assumptions: set[str] = set()
-        for group, found in zip(plan_groups, matches, strict=True):
+        below: dict[str, set[str]] = defaultdict(set)
+        for key, group, found in zip(groups, plan_groups, matches, strict=True):
+            law_id = group.law.id
+            gate = f"{law_id}/@applies"
+            if gate in book.conditions:
+                if gate not in found:  # the business is below the law's thresholds
+                    for code in group.codes:
+                        below[code].add(law_id)
+                    continue
+                conj = book.conditions[gate].disjuncts[found[gate][0]]
+                assumptions.update(
+                    f"{law_id} applicability: {describe(lit, group.facts)}" for lit in conj if lit.fact not in group.facts
+                )
+            for code in group.codes:
+                laws_here[code].append(law_id)
+            first_day[law_id] = min(first_day.get(law_id, key[3]), key[3])
             for rule in group.law.spec.rules:
                 rid = f"{group.law.id}/{rule.id}"
                 if rid not in found:
@@ -173,6 +188,7 @@ class Evaluator:
                 )
             else:
                 laws = sorted(set(laws_here.get(code, [])))
+                thresholds = sorted(below.get(code, set()) - set(laws))
                 jurisdictions.append(
                     JurisdictionResult(
                         code=code,
@@ -181,6 +197,7 @@ class Evaluator:
                         laws=laws,
                         obligations=sorted(by_code.get(code, [])),
                         reason=None if laws else "no law in the rule library applies here",
+                        below_thresholds=thresholds or None,
                     )
                 )
 

@@ -28,6 +28,7 @@ class FactSpec:
     taxonomy: TaxonomyKind | None = None
     values: tuple[str, ...] = ()
     may_be_unknown: bool = False
+    per_jurisdiction: bool = False  # its value differs between the jurisdictions of one practice
 
 
 def _facts(*specs: FactSpec) -> dict[str, FactSpec]:
@@ -70,6 +71,12 @@ FACTS: Mapping[str, FactSpec] = _facts(
         may_be_unknown=True,
     ),
     FactSpec("min_age", "number", "age of the youngest user whose data is used", may_be_unknown=True),
+    FactSpec("significant_decisions", "bool", "outputs feed decisions with legal or similarly significant effects"),
+    FactSpec("consumers_here", "number", "users in this jurisdiction (users.counts)", may_be_unknown=True,
+             per_jurisdiction=True),
+    FactSpec("annual_revenue_usd", "number", "the business's annual gross revenue (USD)", may_be_unknown=True),
+    FactSpec("revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)",
+             may_be_unknown=True),
 )
 
 
@@ -97,7 +104,17 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
         facts["legal_basis"] = practice.legal_basis
     if practice.users.min_age is not None:
         facts["min_age"] = practice.users.min_age
+    facts["significant_decisions"] = practice.significant_decisions
+    if practice.business.annual_revenue_usd is not None:
+        facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
+    if practice.business.revenue_share_from_sale is not None:
+        facts["revenue_share_from_sale"] = practice.business.revenue_share_from_sale
     return facts
+
+
+def consumers_in(practice: Practice, code: str) -> int | None:
+    """Users counted for exactly this code (a state's own count; not a share of a country's)."""
+    return practice.users.counts.get(code)
 
 
 def spec_keys(practice: Practice) -> dict[str, list[str]]:

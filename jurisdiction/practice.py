@@ -19,6 +19,7 @@ from .taxonomy import TaxonomyKind, taxonomy
 
 __all__ = [
     "AssessmentDone",
+    "Business",
     "DataCategoryKey",
     "DataSubjectKey",
     "DataUseKey",
@@ -151,6 +152,17 @@ class Policy(BaseModel):
     notified: Day | None = Field(None, description="Day users are/were told individually; null = not planned.")
 
 
+class Business(BaseModel):
+    """Facts about the business that laws' applicability thresholds test. Absent = unknown:
+    the law is then taken to apply, and the assessment says so."""
+
+    model_config = STRICT
+    annual_revenue_usd: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Annual gross revenue in US dollars.")
+    revenue_share_from_sale: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="Share of gross revenue (0 to 1) from selling personal data.")
+
+
 class Practice(BaseModel):
     """A described data practice: the input of every check."""
 
@@ -189,6 +201,11 @@ class Practice(BaseModel):
     starts: Day = Field(description="Day processing starts (planned or actual).")
     ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
     policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")
+    business: Business = Field(default_factory=Business, description="Facts for applicability thresholds.")
+    significant_decisions: bool = Field(
+        False, description="Outputs are used to make, or substantially support, decisions with legal or "
+        "similarly significant effects (credit, employment, housing, insurance, education, health care, "
+        "essential services).")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Practice:

@@ -242,6 +242,16 @@ class RuleBook:
         """Countries the library distinguishes by subdivision (some law applies to a subdivision)."""
         return frozenset(country_of(code) for law in self.laws for code, _ in law.windows if "-" in code)
 
+    def facts_used(self, law_id: str) -> frozenset[str]:
+        """The facts any condition of a law tests."""
+        cache = self.__dict__.setdefault("_facts_used", {})
+        found = cache.get(law_id)
+        if found is None:
+            found = cache[law_id] = frozenset(
+                lit.fact for c in self.conditions.values() if c.law == law_id for conj in c.disjuncts for lit in conj
+            )
+        return found  # type: ignore[no-any-return]
+
     def laws_for(self, code: str) -> tuple[tuple[Law, tuple[Interval, ...]], ...]:
         """The laws that ever apply to `code`, with when (cached per code)."""
         cache = self.__dict__.setdefault("_laws_for", {})
