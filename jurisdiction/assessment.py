@@ -68,7 +68,8 @@ class JurisdictionResult(BaseModel):
     laws: list[str] = Field(default_factory=list, description="Laws in the library that apply here.")
     obligations: list[str] = Field(default_factory=list, description="Obligation ids that apply here.")
     below_thresholds: list[str] | None = Field(
-        None, description="Laws in force here whose applicability thresholds the business does not meet.")
+        None, description="Laws in force here whose applicability thresholds the business does not meet."
+    )
 
 
 class LawResult(BaseModel):

@@ -72,7 +72,7 @@ def _parser() -> _Parser:
     common(explain)
 
     rules = sub.add_parser("rules", help="list, validate or test a rule library")
-    rules.add_argument("action", choices=["list", "validate", "test"])
+    rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix"])
     rules.add_argument("dir", nargs="?", metavar="DIR")
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
@@ -84,6 +84,7 @@ def _parser() -> _Parser:
         metavar="PCT",
         help="with --coverage: fail below this rule coverage (percent)",
     )
+    rules.add_argument("--write", metavar="FILE", help="matrix: write it to FILE instead of stdout")
 
     jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
     jur.add_argument("query", nargs="?")
@@ -197,7 +198,18 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    book = _book(args.dir, with_tests=args.action in ("validate", "test"))
+    book = _book(args.dir, with_tests=args.action in ("validate", "test", "lint"))
+    if args.action == "lint":
+        return _lint(book, args, out)
+    if args.action == "matrix":
+        from .matrix import render_matrix
+
+        text = render_matrix(book)
+        if args.write:
+            Path(args.write).write_text(text, encoding="utf-8")
+        else:
+            out.write(text)
+        return 0
     if args.action == "validate":
         n_rules = sum(len(law.spec.rules) for law in book.laws)
         n_cases = sum(len(t.cases) for _, t, _ in book.tests)
@@ -289,6 +301,23 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"rule coverage {coverage:.1f}% is below the threshold {args.threshold:.1f}%\n")
         return 1
     return 0
+
+
+def _lint(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
+    from .lint import lint
+
+    findings = lint(book, tested={test.law for _, test, _ in book.tests})
+    errors = [f for f in findings if f.level == "error"]
+    if args.format == "json":
+        rows = [
+            {"file": f.file, "line": f.line, "code": f.code, "level": f.level, "message": f.message} for f in findings
+        ]
+        out.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for f in findings:
+            out.write(f.render() + "\n")
+        out.write(f"{len(book.laws)} laws: {len(errors)} problem(s), {len(findings) - len(errors)} note(s)\n")
+    return 1 if errors else 0
 
 
 def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -148,7 +148,9 @@ class Evaluator:
                     continue
                 conj = book.conditions[gate].disjuncts[found[gate][0]]
                 assumptions.update(
-                    f"{law_id} applicability: {describe(lit, group.facts)}" for lit in conj if lit.fact not in group.facts
+                    f"{law_id} applicability: {describe(lit, group.facts)}"
+                    for lit in conj
+                    if lit.fact not in group.facts
                 )
             for code in group.codes:
                 laws_here[code].append(law_id)

@@ -72,11 +72,17 @@ FACTS: Mapping[str, FactSpec] = _facts(
     ),
     FactSpec("min_age", "number", "age of the youngest user whose data is used", may_be_unknown=True),
     FactSpec("significant_decisions", "bool", "outputs feed decisions with legal or similarly significant effects"),
-    FactSpec("consumers_here", "number", "users in this jurisdiction (users.counts)", may_be_unknown=True,
-             per_jurisdiction=True),
+    FactSpec(
+        "consumers_here",
+        "number",
+        "users in this jurisdiction (users.counts)",
+        may_be_unknown=True,
+        per_jurisdiction=True,
+    ),
     FactSpec("annual_revenue_usd", "number", "the business's annual gross revenue (USD)", may_be_unknown=True),
-    FactSpec("revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)",
-             may_be_unknown=True),
+    FactSpec(
+        "revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)", may_be_unknown=True
+    ),
 )
 
 

@@ -158,9 +158,11 @@ class Business(BaseModel):
 
     model_config = STRICT
     annual_revenue_usd: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="Annual gross revenue in US dollars.")
+        None, description="Annual gross revenue in US dollars."
+    )
     revenue_share_from_sale: Annotated[float, Field(ge=0, le=1)] | None = Field(
-        None, description="Share of gross revenue (0 to 1) from selling personal data.")
+        None, description="Share of gross revenue (0 to 1) from selling personal data."
+    )
 
 
 class Practice(BaseModel):
@@ -203,9 +205,11 @@ class Practice(BaseModel):
     policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")
     business: Business = Field(default_factory=Business, description="Facts for applicability thresholds.")
     significant_decisions: bool = Field(
-        False, description="Outputs are used to make, or substantially support, decisions with legal or "
+        False,
+        description="Outputs are used to make, or substantially support, decisions with legal or "
         "similarly significant effects (credit, employment, housing, insurance, education, health care, "
-        "essential services).")
+        "essential services).",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Practice:

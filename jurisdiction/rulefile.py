@@ -38,8 +38,9 @@ ObligationKind = Literal[
     "policy_update", "notice", "opt_out", "consent", "parental_consent", "impact_assessment", "disclosure", "prohibited"
 ]
 Severity = Literal["blocking", "warning"]
-Topic = Literal["notice", "secondary_use", "sensitive_data", "minors", "assessments", "sale_sharing", "ai",
-                "profiling", "rights"]
+Topic = Literal[
+    "notice", "secondary_use", "sensitive_data", "minors", "assessments", "sale_sharing", "ai", "profiling", "rights"
+]
 Status = Literal["met", "pending", "violated"]
 
 MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
@@ -78,9 +79,11 @@ class Law(BaseModel):
     applies: list[AppliesIn] = Field(min_length=1, description="Where and when the law applies.")
     enacted: Day | None = Field(None, description="Day enacted/adopted (for laws not yet in force).")
     applicability: Condition | None = Field(
-        None, description="When the law reaches the business at all (e.g. consumer-count or revenue "
+        None,
+        description="When the law reaches the business at all (e.g. consumer-count or revenue "
         "thresholds), over the same facts as rules; an unknown fact is taken to meet it, and the "
-        "assessment says so.")
+        "assessment says so.",
+    )
     applicability_citation: str | None = Field(None, description="Where the thresholds are set.")
     verified: bool = Field(
         True, description="False where the law's dates or scope were not checked against the primary text."
@@ -168,12 +171,16 @@ class Rule(BaseModel):
     )
     cases: list[str] = Field(default_factory=list, description="Real cases or guidance behind the rule.")
     topics: list[Topic] = Field(
-        default_factory=list, description="What the rule is about, for the coverage matrix (docs/coverage.md): "
+        default_factory=list,
+        description="What the rule is about, for the coverage matrix (docs/coverage.md): "
         "notice, secondary_use, sensitive_data, minors, assessments, sale_sharing, ai, profiling, rights. "
-        "Absent: inferred from the kind and the facts the rule tests.")
+        "Absent: inferred from the kind and the facts the rule tests.",
+    )
     replaces: Slug | None = Field(
-        None, description="The earlier version of this rule in the same law (e.g. before an amendment); "
-        "`rules lint` checks that the earlier one's `to` and this one's `from` meet without gap or overlap.")
+        None,
+        description="The earlier version of this rule in the same law (e.g. before an amendment); "
+        "`rules lint` checks that the earlier one's `to` and this one's `from` meet without gap or overlap.",
+    )
 
 
 class RuleFile(BaseModel):
