@@ -90,6 +90,17 @@ def _parser() -> _Parser:
     jur.add_argument("query", nargs="?")
     jur.add_argument("--format", choices=["text", "json"], default="text")
 
+    serve = sub.add_parser("serve", help="run the HTTP service (needs the `serve` extra)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
+    serve.add_argument("--decision-log", metavar="FILE", help="append one JSON line per decision")
+    serve.add_argument("--admin-token", metavar="TOKEN", help="enables POST /v1/admin/reload with this bearer "
+                       "token (or set JURISDICTION_ADMIN_TOKEN)")
+    serve.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES", help="largest request body")
+
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
     return p
@@ -107,6 +118,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr
             "rules": _rules,
             "jurisdictions": _jurisdictions,
             "schema": _schema,
+            "serve": _serve,
         }[args.command]
         return handler(args, out, err)
     except SystemExit as exc:  # --help and --version
@@ -343,6 +355,25 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             extra = f" ({'; '.join(bits)})" if bits else ""
         out.write(f"{row['code']}\t{row['name']}{extra}\n")
     return 0
+
+
+def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    try:
+        from .server import run_server
+    except ImportError as exc:
+        raise UsageError(
+            f"`jurisdiction serve` needs the serve extra ({exc.name} is missing): pip install 'jurisdiction[serve]'"
+        ) from None
+    return run_server(
+        host=args.host,
+        port=args.port,
+        rules=args.rules,
+        workers=args.workers,
+        engine=args.engine,
+        decision_log=args.decision_log,
+        admin_token=args.admin_token,
+        max_body=args.max_body,
+    )
 
 
 def _schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
