@@ -35,6 +35,17 @@ class ObligationDetail(BaseModel):
     because: list[str] = Field(description="Why, there.")
 
 
+class Waiver(BaseModel):
+    """A recorded decision to accept an obligation as not met, for a time."""
+
+    model_config = OUT
+    obligation: str = Field(description="Obligation id or glob it was written for.")
+    reason: str
+    owner: str
+    expires: dt.date
+    source: str = Field(description="Waivers file and line.")
+
+
 class Obligation(BaseModel):
     """Something the practice owes, under one rule, in one or more jurisdictions."""
 
@@ -55,6 +66,14 @@ class Obligation(BaseModel):
     verified: bool = Field(True, description="False where the rule's source was not checked against the primary text.")
     uncertain: str | None = Field(None, description="Where the law is unsettled, and the reading taken.")
     details: list[ObligationDetail] | None = Field(None, description="Per-jurisdiction differences.")
+    fields: list[str] = Field(
+        default_factory=list,
+        description="The spec fields that made the rule apply "
+        "or decided its status (dotted paths), most telling first.",
+    )
+    waived: Waiver | None = Field(
+        None, description="Set when a waiver covers this obligation; it then does not count toward the verdict."
+    )
 
 
 class JurisdictionResult(BaseModel):

@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from ._version import __version__
-from .errors import InputError, JurisdictionError, Problem, SpecError, UsageError
+from .assessment import Assessment
+from .errors import InputError, JurisdictionError, UsageError
 from .evaluator import Evaluator
 from .formats import FORMATS, render
 from .practice import Practice
+from .report import FAIL_ON
 from .rulebook import RuleBook
+from .waivers import Waivers
 
 __all__ = ["main", "run"]
 
-VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
-FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
+_STDIN: IO[bytes] | None = None  # set by run(); tests pass their own
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,11 +61,37 @@ def _parser() -> _Parser:
         cmd.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
         cmd.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
 
+    def gate(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument(
+            "--fail-on",
+            choices=list(FAIL_ON),
+            default="blocked",
+            help="fail the gate at this verdict or worse (never: report only)",
+        )
+        cmd.add_argument(
+            "--fail-on-warnings", action="store_true", help="let warning-severity obligations fail the gate too"
+        )
+
     check = sub.add_parser("check", help="assess practice specs")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
     check.add_argument("--format", choices=sorted(FORMATS), default="text")
-    check.add_argument("--fail-on", choices=list(FAIL_ON), default="blocked")
+    check.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
+    check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME", help="the name `-` is reported as")
+    check.add_argument(
+        "--waivers", metavar="FILE", help="waivers file (default: ./jurisdiction.waivers.yaml if present)"
+    )
+    check.add_argument("--base", metavar="GIT_REF", help="gate only what changed since this git revision")
+    check.add_argument("--fides-facts", metavar="FILE", help="practice facts for Fides system manifests")
+    gate(check)
     common(check)
+
+    diff = sub.add_parser("diff", help="the obligations a change to a spec adds, removes or makes due sooner")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    gate(diff)
+    common(diff)
 
     explain = sub.add_parser("explain", help="why and why not, rule by rule")
     explain.add_argument("spec", metavar="SPEC")
@@ -97,8 +125,11 @@ def _parser() -> _Parser:
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
     serve.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
     serve.add_argument("--decision-log", metavar="FILE", help="append one JSON line per decision")
-    serve.add_argument("--admin-token", metavar="TOKEN", help="enables POST /v1/admin/reload with this bearer "
-                       "token (or set JURISDICTION_ADMIN_TOKEN)")
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="enables POST /v1/admin/reload with this bearer token (or set JURISDICTION_ADMIN_TOKEN)",
+    )
     serve.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES", help="largest request body")
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
@@ -106,9 +137,16 @@ def _parser() -> _Parser:
     return p
 
 
-def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+def run(
+    argv: Sequence[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> int:
+    global _STDIN
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    _STDIN = stdin if stdin is not None else (sys.stdin.buffer if sys.stdin is not None else None)
     try:
         _Parser.stream = out
         args = _parser().parse_args(list(argv) if argv is not None else None)
@@ -119,6 +157,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr
             "jurisdictions": _jurisdictions,
             "schema": _schema,
             "serve": _serve,
+            "diff": _diff,
         }[args.command]
         return handler(args, out, err)
     except SystemExit as exc:  # --help and --version
@@ -149,50 +188,118 @@ def _book(path: str | None, with_tests: bool = False) -> RuleBook:
     return RuleBook.load(path, with_tests=with_tests)
 
 
-def _spec_paths(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
-            if not found:
-                raise InputError([Problem("no .yaml, .yml or .json specs in this folder", file=raw)])
-            files.extend(found)
-        else:
-            files.append(p)
-    return files
-
-
-def _load_specs(paths: Sequence[str]) -> list[Practice]:
-    from .specs import load_practice
-
-    practices = []
-    problems: list[Problem] = []
-    for path in _spec_paths(paths):
-        try:
-            practices.append(load_practice(path))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise SpecError(problems)
-    return practices
-
-
 def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    practices = _load_specs(args.paths)
+    from .inputs import git_show, read_specs, spec_files
+    from .loading import parse_bytes
+    from .report import Checked, Report
+    from .specs import practice_from_document
+
+    files = spec_files(args.paths, args.include or (), args.exclude or ())
+    specs = read_specs(files, stdin=_STDIN, stdin_name=args.stdin_filename, fides_facts=args.fides_facts)
+    _unique_ids([s.practice for s in specs])
+    book = _book(args.rules)
+    evaluator = Evaluator(book, args.engine)
+    today = args.today or dt.date.today()
+    waivers = _waivers(args, book)
+    assessments = _evaluate(evaluator, [s.practice for s in specs], today, err)
+    items = []
+    expired: list[str] = []
+    for spec, assessment in zip(specs, assessments, strict=True):
+        assessment, gone = waivers.apply(assessment, today)
+        expired.extend(gone)
+        base = None
+        if args.base is not None:
+            if spec.path is None:
+                raise UsageError("--base compares files with their git history; standard input has none")
+            old = git_show(spec.path, args.base)
+            if old is not None:
+                base = evaluator.evaluate(practice_from_document(parse_bytes(old, f"{args.base}:{spec.source}")), today)
+        items.append(Checked(assessment, spec.source, spec.document, base, gated_change=args.base is not None))
+    report = Report(items, args.fail_on, args.fail_on_warnings, tuple(expired), many=len(files) > 1 or len(items) > 1)
+    out.write(render(args.format, report))
+    return report.exit_code
+
+
+def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .inputs import read_specs
+    from .report import Checked, Report
+
+    old, new = (read_specs([p])[0] for p in (args.old, args.new))
+    evaluator = Evaluator(_book(args.rules), args.engine)
+    today = args.today or dt.date.today()
+    before, after = evaluator.evaluate(old.practice, today), evaluator.evaluate(new.practice, today)
+    item = Checked(after, new.source, new.document, before, gated_change=True)
+    report = Report([item], args.fail_on, args.fail_on_warnings)
+    change = item.change
+    assert change is not None
+    if args.format == "json":
+        obs = {o.id: o for o in after.obligations}
+        was = {o.id: o for o in before.obligations}
+        out.write(
+            json.dumps(
+                {
+                    "old": old.source,
+                    "new": new.source,
+                    "today": today.isoformat(),
+                    "added": [obs[i].model_dump(mode="json", exclude_none=True) for i in change.added],
+                    "removed": [was[i].model_dump(mode="json", exclude_none=True) for i in change.removed],
+                    "sooner": [{"id": i, "was": str(was[i].due), "now": str(obs[i].due)} for i in change.sooner],
+                    "verdict": {"old": before.verdict, "new": after.verdict},
+                    "gate": "passed" if report.passed else "failed",
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    else:
+        out.write(f"{old.source} -> {new.source} as of {today}: verdict {before.verdict} -> {after.verdict}\n")
+        obs = {o.id: o for o in after.obligations}
+        was = {o.id: o for o in before.obligations}
+        for i in change.added:
+            o = obs[i]
+            out.write(f"+ {i} [{o.status}, due {o.due}, {o.severity}] {o.title} ({o.citation})\n")
+        for i in change.removed:
+            out.write(f"- {i} {was[i].title}\n")
+        for i in change.sooner:
+            out.write(f"! {i} due sooner: {was[i].due} -> {obs[i].due}\n")
+        out.write(
+            f"{len(change.added)} added, {len(change.removed)} removed, {len(change.sooner)} due sooner; "
+            f"gate {'passed' if report.passed else 'failed'}\n"
+        )
+    return report.exit_code
+
+
+def _unique_ids(practices: Sequence[Practice]) -> None:
     ids: dict[str, int] = {}
     for p in practices:
         ids[p.id] = ids.get(p.id, 0) + 1
     dupes = sorted(k for k, v in ids.items() if v > 1)
     if dupes:
         raise UsageError(f"practice ids must be unique across the specs checked together: {', '.join(dupes)}")
-    evaluator = Evaluator(_book(args.rules), args.engine)
-    today = args.today or dt.date.today()
-    assessments = evaluator.evaluate_many(practices, today)
-    many = len(args.paths) > 1 or len(practices) > 1
-    out.write(render(args.format, assessments, many))
-    worst = max(VERDICT_RANK[a.verdict] for a in assessments)
-    return 1 if worst >= FAIL_ON[args.fail_on] else 0
+
+
+def _waivers(args: argparse.Namespace, book: RuleBook) -> Waivers:
+    from .waivers import DEFAULT_FILE, load_waivers
+
+    if args.waivers:
+        return load_waivers(args.waivers, book.rules)
+    return load_waivers(DEFAULT_FILE, book.rules, required=False)
+
+
+def _evaluate(evaluator: Evaluator, practices: list[Practice], today: dt.date, err: IO[str]) -> list[Assessment]:
+    """Evaluate, with a progress bar on stderr for long runs when stderr is a terminal."""
+    if len(practices) < 50 or not getattr(err, "isatty", lambda: False)():
+        return evaluator.evaluate_many(practices, today)
+    done: list[Assessment] = []
+    step = max(1, len(practices) // 50)
+    for start in range(0, len(practices), step):
+        done.extend(evaluator.evaluate_many(practices[start : start + step], today))
+        filled = len(done) * 30 // len(practices)
+        err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {len(done)}/{len(practices)} specs")
+        err.flush()
+    err.write("\n")
+    return done
 
 
 def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -30,13 +30,13 @@ from .assessment import (
 from .compiler import Literal
 from .engines import Engine, FactSet, make_engine
 from .explain import describe
-from .facts import consumers_in, practice_facts, spec_keys
+from .facts import DONE_FIELDS, FACT_FIELDS, consumers_in, practice_facts, spec_keys
 from .practice import Practice
 from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
 from .rulefile import Rule, Status
 
-__all__ = ["Evaluator", "evaluate"]
+__all__ = ["Evaluator", "evaluate", "verdict_of"]
 
 PHASE = {
     "prohibited": 0,
@@ -75,6 +75,7 @@ class _Hit:
     due: dt.date
     status: Status
     because: list[str]
+    fields: tuple[str, ...] = ()
 
 
 class Evaluator:
@@ -172,7 +173,14 @@ class Evaluator:
                 status, said = _status(rule, rid, found, practice, due, today)
                 if effective > start:
                     why.append(f"applies from {effective.isoformat()}, after the practice started")
-                hits[rid].append(_Hit(group.codes, due, status, [*why, said]))
+                fields = [FACT_FIELDS[lit.fact] for lit in conj]
+                if rule.done is not None and rule.done.on is not None:
+                    fields.append(DONE_FIELDS[rule.done.on])
+                if rule.done is not None and rule.done.published is not None:
+                    fields.append(f"published.{rule.done.published}")
+                if f"{rid}#done" in book.conditions:
+                    fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
+                hits[rid].append(_Hit(group.codes, due, status, [*why, said], tuple(dict.fromkeys(fields))))
 
         obligations = [_obligation(book, rid, hits[rid]) for rid in sorted(hits)]
         by_code: dict[str, list[str]] = defaultdict(list)
@@ -207,7 +215,7 @@ class Evaluator:
             practice=practice.id,
             title=practice.title,
             today=today,
-            verdict=_verdict(obligations),
+            verdict=verdict_of(obligations),
             rules_revision=book.revision,
             jurisdictions=jurisdictions,
             laws=_laws(book, laws_here, first_day, today),
@@ -275,17 +283,21 @@ def _status(
 ) -> tuple[Status, str]:
     done = rule.done
     when_ok = done is not None and (done.when is None or f"{rid}#done" in found)
-    date = _spec_date(practice, done.on) if done is not None and done.on else None
-    is_done = when_ok and (done is not None and (done.on is None or date is not None))
+    label, date, dated = "", None, False
+    if done is not None and done.on:
+        label, date, dated = done.on, _spec_date(practice, done.on), True
+    elif done is not None and done.published:
+        label, date, dated = f"published.{done.published}", practice.published.get(done.published), True
+    is_done = when_ok and (not dated or date is not None)
     if is_done and date is not None and date > due:
-        return "violated", f"done too late: {done.on} is {date.isoformat()}, after the due date {due.isoformat()}"  # type: ignore[union-attr]
+        return "violated", f"done too late: {label} is {date.isoformat()}, after the due date {due.isoformat()}"
     if is_done:
-        shown = f" ({done.on} {date.isoformat()})" if date is not None else ""  # type: ignore[union-attr]
+        shown = f" ({label} {date.isoformat()})" if date is not None else ""
         return "met", f"the spec shows it done{shown}"
     if rule.kind == "prohibited":
         state: Status = "violated" if practice.starts <= today else "pending"
         return state, "the practice as planned is prohibited" + (" and has started" if state == "violated" else "")
-    missing = f"{done.on} is not set" if done and done.on and date is None else "the spec does not show it done"
+    missing = f"{label} is not set" if dated and date is None else "the spec does not show it done"
     if due < today:
         return "violated", f"not done and the due date {due.isoformat()} has passed ({missing})"
     return "pending", f"due by {due.isoformat()} ({missing})"
@@ -299,7 +311,7 @@ def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
         codes = tuple(c for c in hit.codes if c not in seen)
         seen.update(codes)
         if codes:
-            kept.append(_Hit(codes, hit.due, hit.status, hit.because))
+            kept.append(_Hit(codes, hit.due, hit.status, hit.because, hit.fields))
     hits = kept
     # group jurisdictions that share due date and status
     merged: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = defaultdict(list)
@@ -324,6 +336,7 @@ def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
         status=worst,
         severity=rule.severity,
         because=list(first[2]),
+        fields=list(dict.fromkeys(f for hit in hits for f in hit.fields)),
         verified=rule.verified and law.spec.law.verified,
         uncertain=rule.uncertain,
         details=[
@@ -334,8 +347,11 @@ def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
     )
 
 
-def _verdict(obligations: Sequence[Obligation]) -> Verdict:
-    if any(o.kind == "prohibited" or (o.status == "violated" and o.severity == "blocking") for o in obligations):
+def verdict_of(obligations: Sequence[Obligation]) -> Verdict:
+    """blocked if a blocking obligation is violated or a (blocking) prohibition applies;
+    action_required if anything is not met; else clear (DESIGN.md). A rule of severity
+    `warning` never blocks, whatever its kind."""
+    if any(o.severity == "blocking" and (o.kind == "prohibited" or o.status == "violated") for o in obligations):
         return "blocked"
     if any(o.status != "met" for o in obligations):
         return "action_required"

@@ -49,7 +49,7 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "assessments",
         "set",
         "assessments the spec shows completed",
-        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia"),
+        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"),
     ),
     FactSpec("purpose_new", "bool", "some data use is not disclosed by the policy in force"),
     FactSpec("retroactive", "bool", "a new purpose is applied to data collected before the change"),
@@ -84,6 +84,35 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)", may_be_unknown=True
     ),
 )
+
+
+# The spec field each fact is read from: where a CI annotation points.
+FACT_FIELDS: Mapping[str, str] = {
+    "data_uses": "data_uses",
+    "data_categories": "data_categories",
+    "data_subjects": "data_subjects",
+    "new_uses": "data_uses",
+    "purpose_new": "data_uses",
+    "recipients": "recipients",
+    "assessments": "assessments",
+    "retroactive": "existing_data",
+    "existing_data": "existing_data",
+    "sale": "sale",
+    "shared_outside": "recipients",
+    "parental_consent": "parental_consent",
+    "control": "control",
+    "legal_basis": "legal_basis",
+    "min_age": "users.min_age",
+    "significant_decisions": "significant_decisions",
+    "consumers_here": "users.counts",
+    "annual_revenue_usd": "business.annual_revenue_usd",
+    "revenue_share_from_sale": "business.revenue_share_from_sale",
+}
+DONE_FIELDS: Mapping[str, str] = {
+    "policy_updated": "policy.updated",
+    "policy_notified": "policy.notified",
+    "starts": "starts",
+}
 
 
 def practice_facts(practice: Practice) -> dict[str, Any]:

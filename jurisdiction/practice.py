@@ -82,7 +82,10 @@ def _unique(values: list[Any]) -> list[Any]:
 Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
 Control = Literal["none", "opt_out", "opt_in"]
 LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"]
-AssessmentType = Literal["dpia", "lia", "data_protection_assessment", "risk_assessment", "pia"]
+AssessmentType = Literal[
+    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"
+]
+DocumentKind = Literal["training_data_summary", "copyright_policy", "ai_documentation"]
 
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -94,7 +97,8 @@ class AssessmentDone(BaseModel):
     type: AssessmentType = Field(
         description="Which assessment: dpia, lia (legitimate-interest "
         "assessment), data_protection_assessment (US states), "
-        "risk_assessment (California), pia."
+        "risk_assessment (California), pia, fria (fundamental-rights impact assessment, AI Act "
+        "Art. 27), ai_risk_management (AI Act Art. 9)."
     )
     completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
 
@@ -204,6 +208,12 @@ class Practice(BaseModel):
     ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
     policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")
     business: Business = Field(default_factory=Business, description="Facts for applicability thresholds.")
+    published: dict[DocumentKind, Day] = Field(
+        default_factory=dict,
+        description="Public documents and the day each is/was published: training_data_summary (EU AI Act "
+        "Art. 53(1)(d), California AB 2013), copyright_policy (AI Act Art. 53(1)(c)), ai_documentation "
+        "(developer documentation for deployers, e.g. Colorado).",
+    )
     significant_decisions: bool = Field(
         False,
         description="Outputs are used to make, or substantially support, decisions with legal or "

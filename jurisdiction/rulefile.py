@@ -147,6 +147,9 @@ class Done(BaseModel):
         None, description="Spec date on which it was/will be done (null in the spec = not done)."
     )
     when: Condition | None = Field(None, description="Condition that shows it done.")
+    published: Literal["training_data_summary", "copyright_policy", "ai_documentation"] | None = Field(
+        None, description="Done when the spec shows this document published (`published:`), on that day."
+    )
 
 
 class Rule(BaseModel):

@@ -46,7 +46,7 @@ def test_several_specs_give_a_json_array_and_a_summary() -> None:
     data = json.loads(result.out)
     assert [a["practice"] for a in data] == ["genai-training-2024", "genai-training-planned"]
     text = cli("check", EXAMPLES, "--today", "2024-11-01")
-    assert "5 specs, " in text.out
+    assert "7 specs, " in text.out  # five examples and the Fides example's two declarations
 
 
 def test_duplicate_practice_ids_are_refused() -> None:
