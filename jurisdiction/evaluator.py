@@ -88,8 +88,16 @@ class Evaluator:
     def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
         return self.evaluate_many([practice], today)[0]
 
-    def evaluate_many(self, practices: Sequence[Practice], today: dt.date) -> list[Assessment]:
-        return [self._evaluate(p, today) for p in practices]
+    def evaluate_many(
+        self, practices: Sequence[Practice], today: dt.date, *, workers: int | None = None
+    ) -> list[Assessment]:
+        """Every practice as of `today`, in order. Big batches run on a process pool (one
+        process per core; `workers` overrides), small ones in-process: `jurisdiction.parallel`."""
+        if len(practices) < 2:
+            return [self._evaluate(p, today) for p in practices]
+        from .parallel import evaluate_many
+
+        return evaluate_many(self, practices, today, workers)
 
     # ------------------------------------------------------------------------------------
     def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:
@@ -294,9 +302,10 @@ def _status(
     if is_done:
         shown = f" ({label} {date.isoformat()})" if date is not None else ""
         return "met", f"the spec shows it done{shown}"
-    if rule.kind == "prohibited":
-        state: Status = "violated" if practice.starts <= today else "pending"
-        return state, "the practice as planned is prohibited" + (" and has started" if state == "violated" else "")
+    if rule.kind == "prohibited":  # due: the day the ban reaches the running practice
+        if due <= today:
+            return "violated", f"the practice as planned is prohibited, and has been since {due.isoformat()}"
+        return "pending", f"the practice as planned will be prohibited from {due.isoformat()}: change or stop it"
     missing = f"{label} is not set" if dated and date is None else "the spec does not show it done"
     if due < today:
         return "violated", f"not done and the due date {due.isoformat()} has passed ({missing})"

@@ -33,7 +33,10 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
     """The literal as a sentence about this practice, e.g.
     'new_uses includes train_ai_system (spec: train_ai_system.generative)'."""
     if lit.fact not in facts:
-        want = lit.value.name if isinstance(lit.value, ParamRef) else _show(lit.value)
+        if isinstance(lit.value, ParamRef):
+            want = f"{lit.value.name} ({_show(facts.get(f'param:{lit.value.name}'))} here)"
+        else:
+            want = _show(lit.value)
         return f"{lit.fact} is not given: assuming it may be {_WORDS.get(lit.op, lit.op)} {want} (the safer reading)"
     have = facts[lit.fact]
     if lit.op in ("has", "lacks"):

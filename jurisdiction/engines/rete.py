@@ -9,8 +9,16 @@ The only module that imports durable_rules. Its known traps, and what this adapt
 - many OR branches under one node break rule creation (128 children per node) → no OR is
   used: every conjunction is its own rule, and rulesets are kept small (chunked per law);
 - an action with two parameters is taken as asynchronous → actions take one;
-- host start-up races under threads → rulesets are created eagerly in `__init__`, and
-  evaluations are serialised by a lock (durable_rules keeps global state in C).
+- host start-up races under threads → each engine has its own host, created and filled
+  eagerly in `__init__` under a lock (durable_rules' rule-definition stacks are module
+  globals);
+- the stock host runs background "dispatch" timer threads (a new thread per ruleset, several
+  times a second) that may pick up a pending action of a state another thread is evaluating
+  → our host has none: every action here completes synchronously inside `assert_facts`;
+- state ids are unique per evaluation, and evaluations are serialised by one lock: the C
+  extension never releases the GIL, so the lock costs no parallelism, and it keeps one
+  evaluation's assert → actions → delete sequence whole. Measured in docs/performance.md
+  (8 threads sharing one engine).
 """
 
 from __future__ import annotations
@@ -26,7 +34,15 @@ from ..facts import FACTS
 from . import FactSet, Matches
 
 try:  # durable_rules 2.0.28 does not import on CPython 3.13 (PyEval_CallObject is gone)
-    from durable.lang import assert_facts, delete_state, m, ruleset, when_all
+    from durable import engine as _durable_engine
+    from durable import lang as _durable_lang
+    from durable.lang import m, ruleset, when_all
+
+    class _Host(_durable_engine.Host):  # type: ignore[misc]
+        """A host without the background dispatch threads (see the module docstring)."""
+
+        def _run(self) -> None:
+            pass
 
     _IMPORT_ERROR: str | None = None
 except Exception as exc:
@@ -61,7 +77,9 @@ class ReteEngine:
         self._params: dict[str, str] = {}
         self._hits: list[tuple[int, str, int]] = []
         self._rulesets: dict[str, list[str]] = defaultdict(list)
-        self._build(conditions)
+        with _lock:
+            self._host = _Host()
+            self._build(conditions)
 
     # -- compile -----------------------------------------------------------------------
     def _member_field(self, fact: str, key: object) -> str:
@@ -109,13 +127,17 @@ class ReteEngine:
         for law, entries in sorted(rules.items()):
             for start in range(0, len(entries), CHUNK):
                 name = f"jurisdiction-{next(_counter)}"
-                with ruleset(name):
+                definition = ruleset(name)
+                with definition:
                     for cond_id, index, tests in entries[start : start + CHUNK]:
                         expr = m.n >= 0
                         for t in tests:
                             expr = expr & t
                         when_all(expr)(self._action(cond_id, index))
                     when_all(m.n >= 0)(_sink)
+                # registered with this engine's host only, never with durable_rules' global one
+                _durable_lang._rulesets.pop(name, None)
+                self._host.register_rulesets(dict([definition.define()]))
                 self._rulesets[law].append(name)
 
     def _action(self, cond_id: str, index: int) -> Callable[[Any], None]:
@@ -161,9 +183,9 @@ class ReteEngine:
                     batch = [{**f, "sid": sid} for f in facts]
                     self._hits = []
                     try:
-                        assert_facts(name, batch)
+                        self._host.assert_facts(name, batch)
                     finally:
-                        delete_state(name, sid)
+                        self._host.delete_state(name, sid)
                     for n, cond_id, index in self._hits:
                         found[n][cond_id].add(index)
         return [{k: tuple(sorted(v)) for k, v in sorted(f.items())} for f in found]

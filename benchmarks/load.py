@@ -1,0 +1,203 @@
+"""A bounded load test of `jurisdiction serve`, on loopback only (127.0.0.1).
+
+    python benchmarks/load.py                      # 64 clients for 30 s (figures for docs/performance.md)
+    python benchmarks/load.py --clients 16 --duration 10 --workers 1
+    python benchmarks/load.py --smoke              # CI: 4 clients for 3 s; exit 1 on any error
+
+It starts a real `jurisdiction serve` subprocess on a free port, warms it up, then runs
+closed-loop clients (each sends the next request when its answer arrives, over a kept-alive
+connection) posting the example specs in turn to POST /v1/assessments. It prints requests/s,
+p50/p99 latency, errors (anything but a complete 200 answer), and the server's memory (RSS of
+the whole process tree) after start, after the warm-up and at the end.
+
+Targets (issue 5): zero errors, p99 < 50 ms at the default load, RSS growth < 10% after warm-up.
+Exit code: 1 when there was any error; the other targets are reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # loopback only, by design: this is not a tool to load anyone else's server
+TODAY = "2025-06-01"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def tree_rss_kib(pid: int) -> int:
+    """RSS of a process and all its descendants (Linux /proc), in KiB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with code {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not become ready in time")
+
+
+def requests_for(port: int, specs: list[Path]) -> list[bytes]:
+    out = []
+    for spec in specs:
+        body = spec.read_bytes()
+        head = (
+            f"POST /v1/assessments?today={TODAY}&fail_on=never HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Content-Type: application/yaml\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        out.append(head.encode() + body)
+    return out
+
+
+async def client(k: int, port: int, payloads: list[bytes], until: float, lat: list[float], errors: list[str]) -> None:
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    i = k
+    while time.monotonic() < until:
+        payload = payloads[i % len(payloads)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            assert reader is not None
+            writer.write(payload)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            close = False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+                elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            await asyncio.wait_for(reader.readexactly(length), 30)
+            lat.append(time.perf_counter() - started)
+            if status != 200:
+                errors.append(f"HTTP {status}")
+            if close:
+                writer.close()
+                writer = None
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            if writer is not None:
+                writer.close()
+            writer = None
+    if writer is not None:
+        writer.close()
+
+
+async def run_load(port: int, clients: int, seconds: float, specs: list[Path]) -> tuple[list[float], list[str], float]:
+    payloads = requests_for(port, specs)
+    lat: list[float] = []
+    errors: list[str] = []
+    began = time.monotonic()
+    until = began + seconds
+    await asyncio.gather(*(client(k, port, payloads, until, lat, errors) for k in range(clients)))
+    return lat, errors, time.monotonic() - began
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=64, help="concurrent closed-loop clients (default 64)")
+    ap.add_argument("--duration", type=float, default=30, help="seconds of measured load (default 30)")
+    ap.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured load first (default 5)")
+    ap.add_argument("--workers", type=int, default=2, help="server worker processes (default 2: both cores)")
+    ap.add_argument("--engine", default="auto", choices=["auto", "native", "rete"])
+    ap.add_argument("--smoke", action="store_true", help="CI: 4 clients, 3 s, 1 s warm-up")
+    ap.add_argument("--spec", action="append", type=Path, help="spec file(s) to post (default: examples/*.yaml)")
+    args = ap.parse_args()
+    specs: list[Path] = args.spec or sorted((ROOT / "examples").glob("*.yaml"))
+    if args.smoke:
+        args.clients, args.duration, args.warmup = 4, 3.0, 1.0
+    if args.clients < 1 or args.clients > 1024 or args.duration <= 0 or args.duration > 600:
+        ap.error("bounded by design: 1..1024 clients, at most 600 s")
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--workers", str(args.workers), "--engine", args.engine]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_ready(port, proc)
+        rss_start = tree_rss_kib(proc.pid)
+        try:
+            import uvloop
+
+            uvloop.install()
+        except ImportError:
+            pass
+        asyncio.run(run_load(port, args.clients, args.warmup, specs))
+        rss_warm = tree_rss_kib(proc.pid)
+        lat, errors, elapsed = asyncio.run(run_load(port, args.clients, args.duration, specs))
+        rss_end = tree_rss_kib(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            _, stderr = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+    growth = (rss_end - rss_warm) / rss_warm * 100 if rss_warm else float("nan")
+    print(
+        f"load: {args.clients} clients, {args.duration:g} s, server --workers {args.workers} --engine {args.engine} "
+        f"(127.0.0.1; in turn: {', '.join(p.name for p in specs)})"
+    )
+    print(f"requests: {len(lat)} in {elapsed:.1f} s = {len(lat) / elapsed:.0f} req/s")
+    print(f"latency: p50 {pct(lat, 50) * 1e3:.1f} ms, p99 {pct(lat, 99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms")
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    print(
+        f"server RSS: {rss_start / 1024:.1f} MiB at start, {rss_warm / 1024:.1f} MiB after warm-up, "
+        f"{rss_end / 1024:.1f} MiB at the end ({growth:+.1f}% after warm-up)"
+    )
+    print(f"server exit code after SIGTERM: {proc.returncode}")
+    if stderr.strip():
+        print("server stderr:\n" + stderr.decode(errors="replace")[-2000:])
+    return 1 if errors or proc.returncode != 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""The HTTP service, against real `jurisdiction serve` processes on 127.0.0.1 (no mocks):
+answers, structured errors, size and time limits, reloads (good and broken, by SIGHUP and by
+the admin endpoint), and SIGTERM under load. Every test is bounded by timeouts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+from tests.helpers import EXAMPLES, RULES, cli  # noqa: E402
+
+HOST = "127.0.0.1"
+TOKEN = "test-token-4f1c"
+SPEC = EXAMPLES / "linkedin-2024-as-happened.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    url: str
+    port: int
+    rules: Path
+    log: Path
+
+    def get(self, path: str, **kw: object) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
+
+    def post(self, path: str, **kw: object) -> httpx.Response:
+        return httpx.post(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
+
+    def assess(self, body: bytes, kind: str = "application/yaml", query: str = "?today=2024-09-20") -> httpx.Response:
+        return self.post("/v1/assessments" + query, content=body, headers={"content-type": kind})
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise
+
+
+def start(tmp: Path, *extra: str) -> Server:
+    rules = tmp / "rules"
+    if not rules.exists():
+        shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests.yaml", "__pycache__"))
+    port = free_port()
+    log = tmp / "decisions.jsonl"
+    cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--rules", str(rules), "--admin-token", TOKEN, "--decision-log", str(log), *extra]
+    env = {**os.environ, "JURISDICTION_BODY_SECONDS": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    server = Server(proc, f"http://{HOST}:{port}", port, rules, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.communicate()[1].decode()}")
+        try:
+            if server.get("/readyz").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server did not become ready")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start(tmp_path_factory.mktemp("serve"))
+    yield srv
+    assert srv.stop() == 0
+    err = srv.proc.stderr.read().decode() if srv.proc.stderr else ""
+    assert "Traceback" not in err
+
+
+def no_trace(r: httpx.Response) -> None:
+    assert "Traceback" not in r.text and 'File "' not in r.text
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["x-rules-revision"]
+
+
+# -- answers ---------------------------------------------------------------------------------
+def test_assessment_is_the_cli_json_with_gate_and_revision(server: Server) -> None:
+    r = server.assess(SPEC.read_bytes())
+    assert r.status_code == 200
+    body = r.json()
+    expected = json.loads(cli("check", SPEC, "--today", "2024-09-20", "--format", "json", "--rules", server.rules).out)
+    assert body["gate"] == {"fail_on": "blocked", "passes": False}
+    assert body.pop("decision_id") == r.headers["x-decision-id"]
+    del body["gate"]
+    assert body == expected
+    assert r.headers["x-rules-revision"] == body["rules_revision"]
+
+
+def test_json_body_and_fail_on(server: Server) -> None:
+    spec = json.dumps(_spec_data(), default=str)
+    r = server.assess(spec.encode(), "application/json", "?today=2024-09-20&fail_on=never")
+    assert r.status_code == 200
+    assert r.json()["gate"] == {"fail_on": "never", "passes": True}
+    assert r.json()["verdict"] == "blocked"
+
+
+def _spec_data() -> dict[str, object]:
+    from jurisdiction.loading import load_document
+
+    return load_document(SPEC).data  # type: ignore[no-any-return]
+
+
+def test_catalogue_routes(server: Server) -> None:
+    for path in ("/v1/jurisdictions?query=EU", "/v1/rules", "/v1/rules/eu-gdpr", "/healthz", "/readyz"):
+        r = server.get(path)
+        assert r.status_code == 200, path
+        no_trace(r)
+        assert r.json()["rules_revision"] == r.headers["x-rules-revision"]
+    rules = server.get("/v1/rules").json()["laws"]
+    rid = rules[0]["rules"][0]
+    assert server.get(f"/v1/rules/{rid}").json()["rule"]["id"] == rid
+    missing = server.get(f"/v1/rules/{rid}x")
+    assert missing.status_code == 404 and missing.json()["suggestion"] == rid
+    spec = server.get("/openapi.json").json()
+    assert {"/v1/assessments", "/v1/rules", "/v1/rules/{rule_id}", "/healthz", "/readyz"} <= set(spec["paths"])
+
+
+# -- errors ----------------------------------------------------------------------------------
+def test_malformed_and_invalid_specs_get_structured_422(server: Server) -> None:
+    r = server.assess(b'{"id": "x",\n  "title": }', "application/json")
+    assert r.status_code == 422
+    no_trace(r)
+    (problem,) = r.json()["problems"]
+    assert problem["line"] == 2 and problem["message"].startswith("not valid JSON")
+
+    r = server.assess(SPEC.read_bytes().replace(b"train_ai_system.generative", b"train_ai_sytem"))
+    assert r.status_code == 422
+    bad = next(p for p in r.json()["problems"] if p.get("field", "").startswith("data_uses"))
+    assert bad["line"] > 1 and bad["suggestion"] and bad["file"] == "<request body>"
+
+    for body, kind in ((b"", "application/yaml"), (b"\xff\xfe", "application/yaml"), (b"[1, 2]", "application/json")):
+        r = server.assess(body, kind)
+        assert r.status_code == 422, body
+        no_trace(r)
+    r = server.assess(SPEC.read_bytes(), "text/plain")
+    assert r.status_code == 415
+    r = server.assess(SPEC.read_bytes(), query="?today=yesterday&fail_on=sometimes")
+    assert r.status_code == 422
+    assert {p["field"] for p in r.json()["problems"]} == {"today", "fail_on"}
+
+
+def test_unknown_routes_and_methods(server: Server) -> None:
+    for r in (server.get("/nope"), server.get("/v1/assessments"), server.post("/healthz")):
+        assert r.status_code in (404, 405)
+        no_trace(r)
+
+
+def test_oversize_bodies_get_413(server: Server) -> None:
+    big = b"# padding\n" * 120_000  # 1.2 MB > the 1 MiB default
+    r = server.assess(big + SPEC.read_bytes())
+    assert r.status_code == 413
+    no_trace(r)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(130):
+            yield b"#" * 9_999 + b"\n"
+
+    r = server.post("/v1/assessments", content=chunks(), headers={"content-type": "application/yaml"})
+    assert r.status_code == 413
+    assert server.get("/healthz").status_code == 200
+
+
+def test_slow_body_gets_408_and_does_not_block_others(server: Server) -> None:
+    body = SPEC.read_bytes()
+    with socket.create_connection((HOST, server.port), timeout=10) as s:
+        s.sendall(
+            b"POST /v1/assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:20]
+        )
+        began = time.monotonic()
+        assert server.assess(body).status_code == 200  # served while the slow one dribbles
+        reply = s.recv(65536)
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:100]
+        assert time.monotonic() - began < 5
+
+
+# -- reloads ---------------------------------------------------------------------------------
+def _law_file(rules: Path) -> Path:
+    return sorted(rules.glob("*/law.yaml"))[0]
+
+
+def test_admin_reload_rejects_a_broken_library_and_keeps_serving(server: Server) -> None:
+    assert server.post("/v1/admin/reload").status_code == 401
+    assert server.post("/v1/admin/reload", headers={"authorization": "Bearer nope"}).status_code == 401
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    before = server.get("/readyz").json()["rules_revision"]
+    law = _law_file(server.rules)
+    good = law.read_text()
+    try:
+        law.write_text(good + "\nnot_a_field: 1\n")
+        r = server.post("/v1/admin/reload", headers=auth)
+        assert r.status_code == 422
+        no_trace(r)
+        assert r.json()["problems"][0]["field"] == "not_a_field"
+        assert r.json()["rules_revision"] == before
+        ok = server.assess(SPEC.read_bytes())
+        assert ok.status_code == 200 and ok.headers["x-rules-revision"] == before
+    finally:
+        law.write_text(good + "\n# reloaded\n")
+    r = server.post("/v1/admin/reload", headers=auth)
+    assert r.status_code == 200 and r.json()["previous"] == before and r.json()["changed"]
+    assert server.assess(SPEC.read_bytes()).headers["x-rules-revision"] == r.json()["rules_revision"]
+
+
+def _wait_for_revision(server: Server, want: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = server.get("/healthz").headers["x-rules-revision"]
+        if seen == want or (want == "changed" and seen):
+            return seen
+        time.sleep(0.05)
+    return seen
+
+
+def test_sighup_reload_broken_then_good(server: Server) -> None:
+    before = server.get("/healthz").headers["x-rules-revision"]
+    law = _law_file(server.rules)
+    good = law.read_text()
+    try:
+        law.write_text("law: [unclosed\n")
+        server.proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)  # a reload takes well under a second; it must not have swapped
+        r = server.assess(SPEC.read_bytes())
+        assert r.status_code == 200 and r.headers["x-rules-revision"] == before
+    finally:
+        law.write_text(good + "\n# sighup\n")
+    server.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while server.get("/healthz").headers["x-rules-revision"] == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.get("/healthz").headers["x-rules-revision"] != before
+    assert server.proc.poll() is None
+
+
+# -- SIGTERM under load, several workers -------------------------------------------------------
+def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
+    srv = start(tmp_path, "--workers", "2")
+    body = SPEC.read_bytes()
+    outcomes: list[str] = []
+    decisions: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client() -> None:
+        with httpx.Client(timeout=15) as c:
+            while not stop.is_set():
+                try:
+                    r = c.post(
+                        srv.url + "/v1/assessments?today=2024-09-20",
+                        content=body,
+                        headers={"content-type": "application/yaml"},
+                    )
+                except httpx.TransportError as exc:  # refused or closed before an answer: clean
+                    with lock:
+                        outcomes.append(f"closed:{type(exc).__name__}")
+                    time.sleep(0.02)
+                    continue
+                with lock:
+                    outcomes.append(str(r.status_code))
+                    if r.status_code == 200:
+                        assert r.json()["decision_id"] == r.headers["x-decision-id"]
+                        decisions.append(r.headers["x-decision-id"])
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1.5)
+        srv.proc.send_signal(signal.SIGHUP)  # a reload under load, too
+        time.sleep(1.0)
+        answered = len(decisions)
+        srv.proc.send_signal(signal.SIGTERM)
+        code = srv.proc.wait(timeout=20)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=20)
+    assert code == 0
+    assert answered > 10
+    assert set(outcomes) <= {"200"} | {o for o in outcomes if o.startswith("closed:")}, set(outcomes)
+    # nothing lost: every answered decision is in the decision log, once
+    logged = [json.loads(line) for line in srv.log.read_text().splitlines()]
+    ids = [entry["decision_id"] for entry in logged]
+    assert len(ids) == len(set(ids))
+    assert set(decisions) <= set(ids)
+    assert {"decision_id", "rules_revision", "practice", "verdict", "time"} <= set(logged[0])
+    err = srv.proc.stderr.read().decode() if srv.proc.stderr else ""
+    assert "Traceback" not in err
