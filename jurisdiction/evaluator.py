@@ -30,7 +30,7 @@ from .assessment import (
 from .compiler import Literal
 from .engines import Engine, FactSet, make_engine
 from .explain import describe
-from .facts import DONE_FIELDS, FACT_FIELDS, consumers_in, practice_facts, spec_keys
+from .facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
 from .practice import Practice
 from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
@@ -84,6 +84,31 @@ class Evaluator:
     def __init__(self, book: RuleBook, engine: str | Engine = "auto") -> None:
         self.book = book
         self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
+        # Per rule, what does not depend on the practice: the rule, and the spec fields that show
+        # it done (for annotations).
+        self._rule_static: dict[str, tuple[Rule, tuple[str, ...]]] = {}
+        for rid, (_, rule) in book.rules.items():
+            done_fields: list[str] = []
+            if rule.done is not None and rule.done.on is not None:
+                done_fields.append(DONE_FIELDS[rule.done.on])
+            if rule.done is not None and rule.done.published is not None:
+                done_fields.append(f"published.{rule.done.published}")
+            if f"{rid}#done" in book.conditions:
+                done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
+            self._rule_static[rid] = (rule, tuple(done_fields))
+        self._plans: dict[str, tuple[tuple[str, Any, bool], ...]] = {}
+
+    def _code_plan(self, code: str) -> tuple[tuple[str, Any, bool], ...]:
+        """(law id, law profile, whether the law reads the code's user count) for every law that
+        ever applies to `code`; cached."""
+        plan = self._plans.get(code)
+        if plan is None:
+            book = self.book
+            plan = self._plans[code] = tuple(
+                (law.id, law.profile(code), "consumers_here" in book.facts_used(law.id))
+                for law, _ in book.laws_for(code)
+            )
+        return plan
 
     def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
         return self.evaluate_many([practice], today)[0]
@@ -119,10 +144,10 @@ class Evaluator:
         # Codes whose law profile is the same (every US state under a federal law) are
         # worked out once.
         buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
+        counts = practice.users.counts
         for code in affected:
-            for law, _ in book.laws_for(code):
-                local = consumers_in(practice, code) if "consumers_here" in book.facts_used(law.id) else None
-                buckets[(law.id, law.profile(code), local)].append(code)
+            for law_id, profile, counted in self._code_plan(code):
+                buckets[(law_id, profile, counts.get(code) if counted else None)].append(code)
         for (law_id, profile, local), codes in buckets.items():
             law, always = book.by_id[law_id], profile[0]
             spans = tuple(both for span in always if (both := span & window) is not None)
@@ -164,10 +189,11 @@ class Evaluator:
             for code in group.codes:
                 laws_here[code].append(law_id)
             first_day[law_id] = min(first_day.get(law_id, key[3]), key[3])
-            for rule in group.law.spec.rules:
-                rid = f"{group.law.id}/{rule.id}"
-                if rid not in found:
-                    continue
+            for rid in found:
+                static = self._rule_static.get(rid)
+                if static is None:
+                    continue  # a `#done` or `@applies` condition
+                rule, done_fields = static
                 effective = _rule_start(rule, group.spans, window)
                 if effective is None:
                     continue
@@ -181,13 +207,7 @@ class Evaluator:
                 status, said = _status(rule, rid, found, practice, due, today)
                 if effective > start:
                     why.append(f"applies from {effective.isoformat()}, after the practice started")
-                fields = [FACT_FIELDS[lit.fact] for lit in conj]
-                if rule.done is not None and rule.done.on is not None:
-                    fields.append(DONE_FIELDS[rule.done.on])
-                if rule.done is not None and rule.done.published is not None:
-                    fields.append(f"published.{rule.done.published}")
-                if f"{rid}#done" in book.conditions:
-                    fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
+                fields = (*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields)
                 hits[rid].append(_Hit(group.codes, due, status, [*why, said], tuple(dict.fromkeys(fields))))
 
         obligations = [_obligation(book, rid, hits[rid]) for rid in sorted(hits)]

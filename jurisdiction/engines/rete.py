@@ -51,6 +51,7 @@ except Exception as exc:
 __all__ = ["ReteEngine", "available", "import_error"]
 
 CHUNK = 48
+_FAR = 10**15  # stands for -inf / +inf (an int: durable_rules crashes on large doubles here)
 _counter = itertools.count()
 _lock = threading.Lock()
 
@@ -73,6 +74,8 @@ class ReteEngine:
     def __init__(self, conditions: Mapping[str, CompiledCondition]) -> None:
         if _IMPORT_ERROR is not None:
             raise RuntimeError(f"durable_rules is not importable: {_IMPORT_ERROR}")
+        self._law_members: dict[str, set[tuple[str, object]]] = defaultdict(set)
+        self._law_params: dict[str, set[str]] = defaultdict(set)
         self._members: dict[tuple[str, object], str] = {}
         self._params: dict[str, str] = {}
         self._hits: list[tuple[int, str, int]] = []
@@ -108,12 +111,19 @@ class ReteEngine:
             "gt": lambda a, b: a > b,
             "ge": lambda a, b: a >= b,
         }
+        spec = FACTS[lit.fact]
+        if lit.unknown_ok and spec.may_be_unknown and spec.type == "number" and lit.op in ("lt", "le", "gt", "ge"):
+            # An unknown number is read as holding: compare a field that stands at -inf for
+            # lt/le and +inf for gt/ge when the fact is unknown, rather than doubling the rule.
+            side = getattr(m, ("l_" if lit.op in ("lt", "le") else "h_") + lit.fact)
+            test = ops[lit.op](side, right)
+            return [guard & test if guard is not None else test]
         test = ops[lit.op](left, right)
         test = (known == True) & test
         if guard is not None:
             test = guard & test
         variants = [test]
-        if lit.unknown_ok and FACTS[lit.fact].may_be_unknown:
+        if lit.unknown_ok and spec.may_be_unknown:
             variants.append(known == False)
         return variants
 
@@ -121,6 +131,11 @@ class ReteEngine:
         rules: dict[str, list[tuple[str, int, list[Any]]]] = defaultdict(list)
         for cond in sorted(conditions.values(), key=lambda c: c.id):
             for index, conj in enumerate(cond.disjuncts):
+                for lit in conj:  # the member and parameter fields this law's facts must carry
+                    if lit.op in ("has", "lacks"):
+                        self._law_members[cond.law].add((lit.fact, lit.value))
+                    if isinstance(lit.value, ParamRef):
+                        self._law_params[cond.law].add(lit.value.name)
                 options = [self._tests(lit) for lit in conj]
                 for combo in itertools.product(*options):
                     rules[cond.law].append((cond.id, index, list(combo)))
@@ -148,6 +163,8 @@ class ReteEngine:
 
     # -- evaluate ----------------------------------------------------------------------
     def _encode(self, fs: FactSet, n: int) -> dict[str, Any]:
+        """The fact for durable_rules: the scalar facts, and only the member and parameter fields
+        the law's rules test (facts are serialised per assert, so small facts are fast)."""
         values = fs.values
         out: dict[str, Any] = {"n": n}
         for name, spec in FACTS.items():
@@ -158,9 +175,13 @@ class ReteEngine:
                 out["k_" + name] = True
             else:
                 out["k_" + name] = False
-        for (fact, key), fld in self._members.items():
-            out[fld] = key in values.get(fact, ())
-        for pname, fld in self._params.items():
+            if spec.type == "number" and spec.may_be_unknown:
+                out["l_" + name] = values.get(name, -_FAR)
+                out["h_" + name] = values.get(name, _FAR)
+        for fact, key in self._law_members[fs.law]:
+            out[self._members[(fact, key)]] = key in values.get(fact, ())
+        for pname in self._law_params[fs.law]:
+            fld = self._params[pname]
             val = values.get(f"param:{pname}")
             out["k" + fld] = val is not None
             if val is not None:
