@@ -132,6 +132,21 @@ def _parser() -> _Parser:
     )
     serve.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES", help="largest request body")
 
+    users = sub.add_parser(
+        "users", help="count the affected users in a user table, per jurisdiction and plan step (ISSUE 6)"
+    )
+    users.add_argument("spec", metavar="SPEC")
+    users.add_argument("--users", dest="table_path", metavar="PATH", help="user table: Parquet (file or folder) or CSV")
+    users.add_argument("--map", dest="columns", metavar="COLUMNS", help="role=column,... or a YAML/JSON file")
+    users.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb", help="where the SQL runs")
+    users.add_argument("--out", metavar="DIR", help="write each plan step's user ids there (Parquet)")
+    users.add_argument("--format", choices=["text", "json", "html"], default="text")
+    users.add_argument("--print-sql", action="store_true", help="print the SQL (for a warehouse) and stop")
+    users.add_argument("--table", default="users", help="with --print-sql: the table name in the SQL")
+    users.add_argument("--today", type=_date, help="evaluation date (default: the system date)")
+    users.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+    users.add_argument("--rule-engine", choices=["auto", "rete", "native"], default="auto")
+
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
     return p
@@ -158,6 +173,7 @@ def run(
             "schema": _schema,
             "serve": _serve,
             "diff": _diff,
+            "users": _users,
         }[args.command]
         return handler(args, out, err)
     except SystemExit as exc:  # --help and --version
@@ -481,6 +497,55 @@ def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         admin_token=args.admin_token,
         max_body=args.max_body,
     )
+
+
+def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .loading import load_document
+    from .specs import practice_from_document
+    from .users import parse_column_map, plan_users, render_users_json, render_users_text
+
+    columns = parse_column_map(args.columns)
+    document = load_document(args.spec)
+    practice = practice_from_document(document)
+    today = args.today or dt.date.today()
+    plan = plan_users(practice, Evaluator(_book(args.rules), args.rule_engine), today)
+    if args.print_sql:
+        from .users import counts_sql, ids_sql
+
+        dialect = "spark" if args.engine == "spark" else "duckdb"
+        out.write(counts_sql(plan, columns, args.table, dialect))
+        if args.out:
+            for step in plan.steps:
+                out.write(f"\n-- step {step.step} ({step.kind}): user ids\n")
+                out.write(ids_sql(plan, columns, step, args.table, dialect))
+        return 0
+    if not args.table_path:
+        raise UsageError("jurisdiction users: give the user table with --users PATH (or --print-sql)")
+    from .users_engines import count_users
+
+    progress = _progress_bar(err, "users") if getattr(err, "isatty", lambda: False)() else None
+    counts = count_users(plan, args.table_path, columns, engine=args.engine, out=args.out, progress=progress)
+    if progress is not None:
+        err.write("\n")
+    if args.format == "json":
+        out.write(render_users_json(counts))
+    elif args.format == "html":
+        from .html import render_html
+        from .report import Checked, Report
+
+        out.write(render_html(Report([Checked(plan.assessment, args.spec, document)]), users={counts.practice: counts}))
+    else:
+        out.write(render_users_text(counts))
+    return 0
+
+
+def _progress_bar(err: IO[str], label: str) -> Any:
+    def show(done: float) -> None:
+        filled = int(done * 30)
+        err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done * 100:5.1f}% {label}")
+        err.flush()
+
+    return show
 
 
 def _schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -374,7 +374,14 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "sarif": render_sarif,
     "junit": render_junit,
     "github": render_github,
+    "html": lambda report: _html(report),
 }
+
+
+def _html(report: Report) -> str:
+    from .html import render_html  # the compliance report (html.py imports this module)
+
+    return render_html(report)
 
 
 def render(fmt: str, report: Report) -> str:
