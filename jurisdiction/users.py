@@ -120,6 +120,9 @@ class ColumnMap(BaseModel):
                 found[role] = None
                 continue
             actual = col if col in schema else lowered.get(col.lower())
+            if actual is None and role not in self.explicit():
+                # common names for a role left at its default (the synthetic tables use `state`)
+                actual = next((lowered[a] for a in _ALIASES.get(role, ()) if a in lowered), None)
             if actual is None:
                 if role in self.explicit() or role == "country":
                     guess = suggest(col, list(schema))
@@ -153,6 +156,14 @@ class ColumnMap(BaseModel):
             raise InputError(problems)
         return ColumnMap.model_validate(found)
 
+
+_ALIASES = {
+    "subdivision": ("state", "region", "province"),
+    "birth_date": ("dob", "birthdate", "date_of_birth"),
+    "signed_up": ("signup_date", "created_at", "joined"),
+    "opted_out": ("opt_out", "opted_out_of_training"),
+    "id": ("id",),
+}
 
 _TYPE_HINT = {
     "id": "any type",

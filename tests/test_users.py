@@ -200,3 +200,13 @@ def test_spark_gives_the_same_counts_as_duckdb(spec: Path, today: dt.date, table
     strip = {"seconds", "engine", "files"}
     assert on_spark.model_dump(exclude=strip) == on_duck.model_dump(exclude=strip)
     assert on_spark.users == 5_000
+
+
+def test_common_column_names_map_without_a_map(table: Path) -> None:
+    """A table with `state` (not `subdivision`) is read per state without --map; the same with an
+    explicit map gives the same counts."""
+    plain = json.loads(cli("users", LINKEDIN, "--users", table, "--today", "2024-09-20", "--format", "json").out)
+    mapped = json.loads(cli("users", LINKEDIN, "--users", table, "--map", "subdivision=state", "--today",
+                            "2024-09-20", "--format", "json").out)  # fmt: skip
+    codes = {j["code"] for j in plain["jurisdictions"]}
+    assert "US-CA" in codes and plain["steps"] == mapped["steps"]
