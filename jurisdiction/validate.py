@@ -3,6 +3,7 @@ names the file, line, field, what is valid and, where one fits, a "did you mean"
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 import typing
@@ -218,15 +219,8 @@ def _merge_union_noise(problems: list[Problem]) -> list[Problem]:
         first = out[merged[key]]
         wants = _EXPECTED.match(first.message).group(1).split(" or ")  # type: ignore[union-attr]
         wants = [*dict.fromkeys([w.removeprefix("a valid ") for w in (*wants, hit.group(1))])]
-        out[merged[key]] = Problem(
-            f"expected {', '.join(wants[:-1])} or {wants[-1]}, got {hit.group(2)}",
-            file=first.file,
-            line=first.line,
-            column=first.column,
-            field=first.field,
-            value=first.value,
-            valid=first.valid,
-            suggestion=first.suggestion,
+        out[merged[key]] = dataclasses.replace(
+            first, message=f"expected {', '.join(wants[:-1])} or {wants[-1]}, got {hit.group(2)}"
         )
     return out
 
