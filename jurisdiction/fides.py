@@ -103,8 +103,6 @@ def practices_from_manifest(doc: Document, facts_path: Path | str | None) -> lis
                     )
                     continue
                 spec["legal_basis"] = LEGAL_BASES[basis]
-            if system.get("uses_profiling") and system.get("requires_data_protection_assessments") is False:
-                pass  # Fides records the fact; the rules decide what profiling needs
             spec = merge(side.get("defaults") or {}, spec)
             spec = merge(spec, (side.get("systems") or {}).get(key) or {})
             spec = merge(spec, (side.get("declarations") or {}).get(practice_id) or {})

@@ -49,6 +49,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ._version import __version__
 from .errors import InputError, Problem, RuleError, suggest
 from .evaluator import Evaluator
+from .report import FAIL_ON, Checked, Report
 from .rulebook import RuleBook
 from .specs import parse_practice
 
@@ -61,8 +62,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 FailOn = Literal["blocked", "action_required", "never"]
-VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
-FAIL_ON_RANK = {"blocked": 2, "action_required": 1, "never": 99}
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 # a request body that takes longer than this to arrive gets 408 (a slow client holds no worker hostage)
@@ -309,7 +308,7 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> FastAP
             loc = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body")]
             valid = None
             if loc == ["fail_on"]:
-                valid = ", ".join(FAIL_ON_RANK)
+                valid = ", ".join(FAIL_ON)
             elif loc == ["today"]:
                 valid = "a date, YYYY-MM-DD"
             problems.append(
@@ -376,7 +375,8 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> FastAP
             return _problems(422, "invalid spec", list(exc.problems), library.revision)
         day = today or dt.date.today()
         assessment = library.evaluator.evaluate(practice, day)
-        passes = VERDICT_RANK[assessment.verdict] < FAIL_ON_RANK[fail_on]
+        # the same gate as `jurisdiction check`: warnings never fail it
+        passes = Report([Checked(assessment, SPEC_SOURCE)], fail_on).passed
         decision = uuid.uuid4().hex
         extra = json.dumps({"gate": {"fail_on": fail_on, "passes": passes}, "decision_id": decision})
         text = assessment.model_dump_json(exclude_none=True)

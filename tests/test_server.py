@@ -319,3 +319,23 @@ def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
     assert {"decision_id", "rules_revision", "practice", "verdict", "time"} <= set(logged[0])
     err = srv.proc.stderr.read().decode() if srv.proc.stderr else ""
     assert "Traceback" not in err
+
+
+def test_gate_is_the_cli_gate_warnings_never_fail(server: Server) -> None:
+    # only a warning (the Art. 6(4) compatibility test) is pending: the verdict is
+    # action_required, but, as with `jurisdiction check --fail-on action_required`, the gate passes
+    spec = b"""id: warn-only
+title: Reuse order history for recommendations
+data_subjects: [customer]
+data_categories: [user.behavior.purchase_history]
+data_uses: [personalize.content]
+users: {regions: [DE], min_age: 18}
+control: opt_out
+existing_data: true
+legal_basis: contract
+starts: 2025-11-03
+policy: {discloses: [essential.service], updated: 2025-09-18, notified: 2025-09-18}
+"""
+    body = server.assess(spec, query="?today=2025-10-01&fail_on=action_required").json()
+    assert body["verdict"] == "action_required"
+    assert body["gate"] == {"fail_on": "action_required", "passes": True}
