@@ -11,24 +11,17 @@ when done late or not done and the due date has passed, else `pending`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from .assessment import (
-    Assessment,
-    JurisdictionResult,
-    LawResult,
-    Obligation,
-    ObligationDetail,
-    PlanStep,
-    UserCounts,
-    Verdict,
-)
+from .assessment import Assessment, Verdict
 from .compiler import Literal
-from .engines import Engine, FactSet, make_engine
+from .engines import Engine, FactSet, Matches, make_engine
+from .engines.native import is_local
 from .explain import describe
 from .facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
 from .practice import Practice
@@ -36,7 +29,7 @@ from .regions import FOREVER, Interval, expand, name_of
 from .rulebook import Law, RuleBook
 from .rulefile import Rule, Status
 
-__all__ = ["Evaluator", "evaluate", "verdict_of"]
+__all__ = ["Evaluator", "Owed", "PlainAssessment", "evaluate", "verdict_of"]
 
 PHASE = {
     "prohibited": 0,
@@ -59,35 +52,85 @@ STEP_TITLE = {
     "disclosure": "Publish the required documentation",
 }
 SEVERITY_OF_STATUS = {"met": 0, "pending": 1, "violated": 2}
+SCOPES_KEPT = 512
+
+
+class Owed(Protocol):
+    """What the verdict and the gate read of an obligation (an `Obligation` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def waived(self) -> object: ...
+
+
+class PlainAssessment(NamedTuple):
+    """An assessment as plain data (`data`: the JSON tree, dates as `datetime.date`), its
+    verdict, and its obligations as the gate reads them."""
+
+    data: dict[str, Any]
+    verdict: Verdict
+    obligations: tuple[Owed, ...]
+
+
+# A hit: one rule's answer for one group of codes.
+# (codes, due, status, because, fields)
+_Hit = tuple[tuple[str, ...], dt.date, Status, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
-class _Group:
+class _RuleStatic:
+    """What the evaluator needs of a rule that does not depend on the practice."""
+
     law: Law
-    spans: tuple[Interval, ...]  # when the law applies to these codes (not clipped to the practice)
-    codes: tuple[str, ...]
-    facts: dict[str, Any]
+    rule: Rule
+    disjuncts: tuple[tuple[Literal, ...], ...]
+    own: Interval  # the rule's own from/to
+    fields: tuple[tuple[str, ...], ...]  # per conjunction: the spec fields it reads, then done fields
+    # per conjunction, per literal: (literal, its number, whether it reads a jurisdiction's
+    # values, the law's term description to put before it)
+    words: tuple[tuple[tuple[Literal, int, bool, str], ...], ...]
+    local: tuple[bool, ...]  # per conjunction: whether it reads a jurisdiction's values
+    lead: dt.timedelta  # due.days_before
+    url: str
+    verified: bool
+    # how the spec shows it done: a date field (`done.on`) or a published document, and the
+    # `done.when` condition's id
+    done: bool
+    done_on: str | None
+    done_published: str | None
+    done_when: str | None
+    done_label: str
 
 
-@dataclass
-class _Hit:
-    codes: tuple[str, ...]
-    due: dt.date
-    status: Status
-    because: list[str]
-    fields: tuple[str, ...] = ()
+@dataclass(frozen=True)
+class _LawStatic:
+    law: Law
+    gate: tuple[tuple[Literal, ...], ...] | None  # the law's applicability condition, if any
+    terms: dict[str, str]  # term → description, for explanations
+    dated_params: bool  # whether its parameters may change during a practice
 
 
 class Evaluator:
-    """A rule book bound to an engine. Immutable after construction; share it freely."""
+    """A rule book bound to an engine. Immutable after construction; share it freely.
+
+    It keeps a few caches of answers that do not depend on the practice's facts (which laws
+    reach which codes, and how codes group) — bounded, and safe to share between threads."""
 
     def __init__(self, book: RuleBook, engine: str | Engine = "auto") -> None:
         self.book = book
         self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
-        # Per rule, what does not depend on the practice: the rule, and the spec fields that show
-        # it done (for annotations).
-        self._rule_static: dict[str, tuple[Rule, tuple[str, ...]]] = {}
-        for rid, (_, rule) in book.rules.items():
+        self._rules: dict[str, _RuleStatic] = {}
+        numbers: dict[Literal, int] = {}
+        for rid, (law, rule) in book.rules.items():
+            terms = law.spec.terms
+            done = rule.done
             done_fields: list[str] = []
             if rule.done is not None and rule.done.on is not None:
                 done_fields.append(DONE_FIELDS[rule.done.on])
@@ -95,8 +138,60 @@ class Evaluator:
                 done_fields.append(f"published.{rule.done.published}")
             if f"{rid}#done" in book.conditions:
                 done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
-            self._rule_static[rid] = (rule, tuple(done_fields))
+            disjuncts = book.conditions[rid].disjuncts
+            self._rules[rid] = _RuleStatic(
+                law,
+                rule,
+                disjuncts,
+                Interval(rule.from_ or dt.date.min, rule.to or FOREVER),
+                tuple(
+                    tuple(dict.fromkeys((*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields))) for conj in disjuncts
+                ),
+                tuple(
+                    tuple(
+                        (
+                            lit,
+                            numbers.setdefault(lit, len(numbers)),
+                            is_local(lit),
+                            f"{terms[lit.term].description}: " if lit.term is not None and lit.term in terms else "",
+                        )
+                        for lit in conj
+                    )
+                    for conj in disjuncts
+                ),
+                tuple(any(is_local(lit) for lit in conj) for conj in disjuncts),
+                dt.timedelta(days=rule.due.days_before),
+                str(rule.url),
+                rule.verified and law.spec.law.verified,
+                done is not None,
+                done.on or None if done is not None else None,
+                done.published or None if done is not None and not done.on else None,
+                f"{rid}#done" if done is not None and done.when is not None else None,
+                (done.on or (f"published.{done.published}" if done.published else "")) if done is not None else "",
+            )
+        self._laws: dict[str, _LawStatic] = {}
+        for law in book.laws:
+            gate = book.conditions.get(f"{law.id}/@applies")
+            self._laws[law.id] = _LawStatic(
+                law,
+                gate.disjuncts if gate is not None else None,
+                {name: term.description for name, term in law.spec.terms.items()},
+                bool(law.spec.parameters),
+            )
+        # a law's row in the assessment, but for what depends on the practice: (before, after)
+        self._law_rows: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for law in book.laws:
+            spec = law.spec.law
+            tail: dict[str, Any] = {"verified": spec.verified}
+            if spec.uncertain is not None:
+                tail["uncertain"] = spec.uncertain
+            self._law_rows[law.id] = (
+                {"id": law.id, "title": spec.title, "citation": spec.citation, "url": str(spec.url)},
+                tail,
+            )
         self._plans: dict[str, tuple[tuple[str, Any, bool], ...]] = {}
+        # (affected codes, user counts) → the codes grouped by law and law profile
+        self._bucket_cache: dict[tuple[Any, ...], tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]] = {}
 
     def _code_plan(self, code: str) -> tuple[tuple[str, Any, bool], ...]:
         """(law id, law profile, whether the law reads the code's user count) for every law that
@@ -109,6 +204,36 @@ class Evaluator:
                 for law, _ in book.laws_for(code)
             )
         return plan
+
+    def _buckets(
+        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
+    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
+        """Codes whose law profile is the same (every US state under a federal law) are worked
+        out once: (law id, profile, the code's own user count if the law reads it, codes).
+        Kept for the last few hundred scopes (region sets repeat: the US, the EU, ...)."""
+        if counts:  # only a count of a code in scope whose laws read it changes the answer
+            here = set(affected)
+            counts = tuple(
+                (code, n) for code, n in counts if code in here and any(c for _, _, c in self._code_plan(code))
+            )
+        found = self._bucket_cache.get((affected, counts))
+        if found is None:
+            found = self._bucket_codes(affected, counts)
+            if len(self._bucket_cache) >= SCOPES_KEPT:
+                with contextlib.suppress(RuntimeError, StopIteration):  # another thread got there first
+                    self._bucket_cache.pop(next(iter(self._bucket_cache)), None)  # the oldest
+            self._bucket_cache[(affected, counts)] = found
+        return found
+
+    def _bucket_codes(
+        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
+    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
+        local = dict(counts)
+        buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
+        for code in affected:
+            for law_id, profile, counted in self._code_plan(code):
+                buckets[(law_id, profile, local.get(code) if counted else None)].append(code)
+        return tuple((law_id, profile, here, tuple(codes)) for (law_id, profile, here), codes in buckets.items())
 
     def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
         return self.evaluate_many([practice], today)[0]
@@ -124,95 +249,130 @@ class Evaluator:
 
         return evaluate_many(self, practices, today, workers)
 
+    def evaluate_plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
+        """The assessment as plain data, for a caller that only serialises it (the HTTP
+        service): `to_json(result.data)` is byte for byte `evaluate(...).model_dump_json(
+        exclude_none=True)`, without building the models."""
+        return self._plain(practice, today)
+
     # ------------------------------------------------------------------------------------
     def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:
+        return Assessment.model_validate(self._plain(practice, today).data)
+
+    def _plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
+        """The whole evaluation. It builds plain dicts in the models' field order, leaving out
+        what is None, and lets pydantic validate the tree in one call when a model is wanted:
+        that is several times cheaper than building the few hundred models one by one."""
         book = self.book
         start = practice.starts
         window = Interval(start, practice.ends or FOREVER)
         included = expand(practice.users.regions, start, book.subdivided)
         excluded = set(expand(practice.users.exclude, start, book.subdivided))
-        affected = [c for c in included if c not in excluded]
+        affected = tuple(c for c in included if c not in excluded)
+        counts = practice.users.counts
 
         base = practice_facts(practice)
         keys = spec_keys(practice)
 
-        # Laws per code, and fact sets deduplicated by (law, spans, parameter values).
-        laws_here: dict[str, list[str]] = defaultdict(list)
-        first_day: dict[str, dt.date] = {}
-        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
-        group_meta: dict[tuple[Any, ...], tuple[Law, tuple[Interval, ...], dict[str, Any]]] = {}
-        # Codes whose law profile is the same (every US state under a federal law) are
-        # worked out once.
-        buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
-        counts = practice.users.counts
-        for code in affected:
-            for law_id, profile, counted in self._code_plan(code):
-                buckets[(law_id, profile, counts.get(code) if counted else None)].append(code)
-        for (law_id, profile, local), codes in buckets.items():
-            law, always = book.by_id[law_id], profile[0]
+        # Fact sets deduplicated by (law, spans, parameter values, first day in force).
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
+        for law_id, profile, local, codes in self._buckets(affected, tuple(counts.items())):
+            static = self._laws[law_id]
+            law, always = static.law, profile[0]
             spans = tuple(both for span in always if (both := span & window) is not None)
             if not spans:
                 continue
             in_force = next(span.start for span in always if span & window)
             # A dated parameter (an age raised on a day) splits the practice's period: the
             # rules are evaluated for each stretch with the values then in force.
-            for periods, on in _stretches(law, codes[0], always, spans):
-                params = {f"param:{name}": law.param(name, codes[0], on) for name in law.spec.parameters}
+            stretches = _stretches(law, codes[0], always, spans) if static.dated_params else [(always, start)]
+            for periods, on in stretches:
+                params = law.params_on(codes[0], on) if static.dated_params else ()
                 if local is not None:
-                    params["consumers_here"] = local
-                key = (law_id, periods, tuple(params.items()), in_force)
-                groups[key].extend(codes)
-                group_meta[key] = (law, periods, params)
-        plan_groups = [
-            _Group(group_meta[k][0], group_meta[k][1], tuple(codes), {**base, **group_meta[k][2]})
-            for k, codes in groups.items()
-        ]
-        matches = self.engine.match([FactSet(g.law.id, g.facts) for g in plan_groups])
+                    params = (*params, ("consumers_here", local))
+                key = (law_id, periods, params, in_force)
+                found_codes = groups.get(key)
+                if found_codes is None:
+                    groups[key] = list(codes)
+                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base)
+                else:
+                    found_codes.extend(codes)
+        metas = list(group_meta.values())
+        matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
         assumptions: set[str] = set()
         below: dict[str, set[str]] = defaultdict(set)
-        for key, group, found in zip(groups, plan_groups, matches, strict=True):
-            law_id = group.law.id
-            gate = f"{law_id}/@applies"
-            if gate in book.conditions:
-                if gate not in found:  # the business is below the law's thresholds
-                    for code in group.codes:
+        laws_here: dict[str, list[str]] = defaultdict(list)
+        first_day: dict[str, dt.date] = {}
+        # each literal put in words once per practice (once per fact set if it reads a
+        # jurisdiction's values): (text, whether the fact is known)
+        texts: dict[object, tuple[str, bool]] = {}
+        answered: dict[tuple[Any, ...], tuple[dt.date, Status, tuple[str, ...], tuple[str, ...]]] = {}
+        dates = {
+            "policy_updated": practice.policy.updated,
+            "policy_notified": practice.policy.notified,
+            "starts": start,
+        }
+
+        rules = self._rules
+        for (law_id, _, _, in_force), members, (static, periods, facts), found in zip(
+            groups, groups.values(), metas, matches, strict=True
+        ):
+            if static.gate is not None:
+                gate = found.get(f"{law_id}/@applies")
+                if gate is None:  # the business is below the law's thresholds
+                    for code in members:
                         below[code].add(law_id)
                     continue
-                conj = book.conditions[gate].disjuncts[found[gate][0]]
                 assumptions.update(
-                    f"{law_id} applicability: {describe(lit, group.facts)}"
-                    for lit in conj
-                    if lit.fact not in group.facts
+                    f"{law_id} applicability: {describe(lit, facts)}"
+                    for lit in static.gate[gate[0]]
+                    if lit.fact not in facts
                 )
-            for code in group.codes:
+            for code in members:
                 laws_here[code].append(law_id)
-            first_day[law_id] = min(first_day.get(law_id, key[3]), key[3])
-            for rid in found:
-                static = self._rule_static.get(rid)
-                if static is None:
+            first_day[law_id] = min(first_day.get(law_id, in_force), in_force)
+            group_codes = tuple(members)
+            for rid, conjs in found.items():
+                rs = rules.get(rid)
+                if rs is None:
                     continue  # a `#done` or `@applies` condition
-                rule, done_fields = static
-                effective = _rule_start(rule, group.spans, window)
+                effective = _first_day(rs.own, periods, window)
                 if effective is None:
                     continue
-                cond = book.conditions[rid]
-                conj = cond.disjuncts[found[rid][0]]
-                why = [rule.because, *(_because(group.law, lit, group.facts, keys) for lit in conj)]
-                assumptions.update(describe(lit, group.facts) for lit in conj if lit.fact not in group.facts)
-                due = max(start - dt.timedelta(days=rule.due.days_before), effective)
-                if rule.due.transition is not None and start < effective:
-                    due = max(due, rule.due.transition)
-                status, said = _status(rule, rid, found, practice, due, today)
-                if effective > start:
-                    why.append(f"applies from {effective.isoformat()}, after the practice started")
-                fields = (*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields)
-                hits[rid].append(_Hit(group.codes, due, status, [*why, said], tuple(dict.fromkeys(fields))))
+                conj = conjs[0]
+                # A rule that reads nothing of the jurisdiction gives the same answer in every
+                # group that reaches it on the same day (the GDPR in 27 countries): once.
+                same = None if rs.local[conj] else (rid, conj, effective, rs.done_when in found)
+                hit = answered.get(same) if same is not None else None
+                if hit is None:
+                    rule = rs.rule
+                    why = [rule.because]
+                    for lit, number, local, prefix in rs.words[conj]:
+                        slot: object = (number, id(facts)) if local else number
+                        text = texts.get(slot)
+                        if text is None:
+                            text = texts[slot] = (describe(lit, facts, keys), lit.fact in facts)
+                        why.append(prefix + text[0])
+                        if not text[1]:
+                            assumptions.add(text[0])
+                    due = max(start - rs.lead, effective)
+                    if rule.due.transition is not None and start < effective:
+                        due = max(due, rule.due.transition)
+                    status, said = _status(rs, found, dates, practice.published, due, today)
+                    if effective > start:
+                        why.append(f"applies from {effective.isoformat()}, after the practice started")
+                    why.append(said)
+                    hit = (due, status, tuple(why), rs.fields[conj])
+                    if same is not None:
+                        answered[same] = hit
+                hits[rid].append((group_codes, *hit))
 
-        obligations = [_obligation(book, rid, hits[rid]) for rid in sorted(hits)]
+        owed = [_obligation(rules[rid], rid, hits[rid]) for rid in sorted(hits)]
         by_code: dict[str, list[str]] = defaultdict(list)
-        for ob in obligations:
+        for ob in owed:  # in id order, so each code's list is sorted
             for code in ob.jurisdictions:
                 by_code[code].append(ob.id)
 
@@ -220,38 +380,44 @@ class Evaluator:
         for code in included:
             if code in excluded:
                 jurisdictions.append(
-                    JurisdictionResult(
-                        code=code, name=name_of(code), affected=False, reason="excluded by the practice (users.exclude)"
-                    )
+                    {
+                        "code": code,
+                        "name": name_of(code),
+                        "affected": False,
+                        "reason": "excluded by the practice (users.exclude)",
+                        "laws": [],
+                        "obligations": [],
+                    }
                 )
-            else:
-                laws = sorted(set(laws_here.get(code, [])))
-                thresholds = sorted(below.get(code, set()) - set(laws))
-                jurisdictions.append(
-                    JurisdictionResult(
-                        code=code,
-                        name=name_of(code),
-                        affected=True,
-                        laws=laws,
-                        obligations=sorted(by_code.get(code, [])),
-                        reason=None if laws else "no law in the rule library applies here",
-                        below_thresholds=thresholds or None,
-                    )
-                )
+                continue
+            laws = sorted(set(laws_here[code])) if code in laws_here else []
+            row: dict[str, Any] = {"code": code, "name": name_of(code), "affected": True}
+            if not laws:
+                row["reason"] = "no law in the rule library applies here"
+            row["laws"] = laws
+            row["obligations"] = by_code.get(code, [])
+            thresholds = sorted(below[code] - set(laws)) if code in below else None
+            if thresholds:
+                row["below_thresholds"] = thresholds
+            jurisdictions.append(row)
 
-        return Assessment(
-            practice=practice.id,
-            title=practice.title,
-            today=today,
-            verdict=verdict_of(obligations),
-            rules_revision=book.revision,
-            jurisdictions=jurisdictions,
-            laws=_laws(book, laws_here, first_day, today),
-            obligations=obligations,
-            plan=_plan(obligations),
-            users=_users(practice, book, affected, excluded),
-            assumptions=sorted(assumptions),
-        )
+        verdict = verdict_of(owed)
+        data: dict[str, Any] = {
+            "practice": practice.id,
+            "title": practice.title,
+            "today": today,
+            "verdict": verdict,
+            "rules_revision": book.revision,
+            "jurisdictions": jurisdictions,
+            "laws": _laws(self._law_rows, laws_here, first_day, today),
+            "obligations": [ob.data for ob in owed],
+            "plan": _plan(owed),
+        }
+        users = _users(practice, book, affected, excluded)
+        if users is not None:
+            data["users"] = users
+        data["assumptions"] = sorted(assumptions)
+        return PlainAssessment(data, verdict, tuple(owed))
 
 
 def _stretches(
@@ -283,11 +449,20 @@ def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
 
 def _rule_start(rule: Rule, spans: Iterable[Interval], window: Interval) -> dt.date | None:
     """The day the rule first applies in a period of the law that overlaps the practice."""
-    own = Interval(rule.from_ or dt.date.min, rule.to or FOREVER)
-    for span in spans:
-        both = span & own
-        if both and both & window:
-            return both.start
+    return _first_day(Interval(rule.from_ or dt.date.min, rule.to or FOREVER), spans, window)
+
+
+def _first_day(own: Interval, spans: Iterable[Interval], window: Interval) -> dt.date | None:
+    """The first day of `own` within one of `spans` whose overlap with `own` reaches `window`."""
+    own_start, own_end = own
+    window_start, window_end = window
+    for start, end in spans:
+        if own_start > start:
+            start = own_start
+        if own_end < end:
+            end = own_end
+        if start <= end and start <= window_end and end >= window_start:
+            return start
     return None
 
 
@@ -298,31 +473,26 @@ def _because(law: Law, lit: Literal, facts: dict[str, Any], spec_keys: dict[str,
     return text
 
 
-def _spec_date(practice: Practice, name: str) -> dt.date | None:
-    return {
-        "policy_updated": practice.policy.updated,
-        "policy_notified": practice.policy.notified,
-        "starts": practice.starts,
-    }[name]
-
-
 def _status(
-    rule: Rule, rid: str, found: dict[str, tuple[int, ...]], practice: Practice, due: dt.date, today: dt.date
+    rs: _RuleStatic,
+    found: Matches,
+    dates: Mapping[str, dt.date | None],
+    published: Mapping[Any, dt.date],
+    due: dt.date,
+    today: dt.date,
 ) -> tuple[Status, str]:
-    done = rule.done
-    when_ok = done is not None and (done.when is None or f"{rid}#done" in found)
-    label, date, dated = "", None, False
-    if done is not None and done.on:
-        label, date, dated = done.on, _spec_date(practice, done.on), True
-    elif done is not None and done.published:
-        label, date, dated = f"published.{done.published}", practice.published.get(done.published), True
-    is_done = when_ok and (not dated or date is not None)
+    label, date, dated = rs.done_label, None, False
+    if rs.done_on is not None:
+        date, dated = dates[rs.done_on], True
+    elif rs.done_published is not None:
+        date, dated = published.get(rs.done_published), True
+    is_done = rs.done and (rs.done_when is None or rs.done_when in found) and (not dated or date is not None)
     if is_done and date is not None and date > due:
         return "violated", f"done too late: {label} is {date.isoformat()}, after the due date {due.isoformat()}"
     if is_done:
         shown = f" ({label} {date.isoformat()})" if date is not None else ""
         return "met", f"the spec shows it done{shown}"
-    if rule.kind == "prohibited":  # due: the day the ban reaches the running practice
+    if rs.rule.kind == "prohibited":  # due: the day the ban reaches the running practice
         if due <= today:
             return "violated", f"the practice as planned is prohibited, and has been since {due.isoformat()}"
         return "pending", f"the practice as planned will be prohibited from {due.isoformat()}: change or stop it"
@@ -332,51 +502,74 @@ def _status(
     return "pending", f"due by {due.isoformat()} ({missing})"
 
 
-def _obligation(book: RuleBook, rid: str, hits: list[_Hit]) -> Obligation:
-    law, rule = book.rules[rid]
-    seen: set[str] = set()
-    kept: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: h.due):  # a code owes the obligation once: from its earliest stretch
-        codes = tuple(c for c in hit.codes if c not in seen)
-        seen.update(codes)
-        if codes:
-            kept.append(_Hit(codes, hit.due, hit.status, hit.because, hit.fields))
-    hits = kept
-    # group jurisdictions that share due date and status
-    merged: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = defaultdict(list)
-    for hit in hits:
-        merged[(hit.due, hit.status, tuple(hit.because))].extend(hit.codes)
-    details = sorted(
-        ((due, status, why, sorted(codes)) for (due, status, why), codes in merged.items()),
-        key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]),
-    )
-    all_codes = sorted({c for *_, cs in details for c in cs})
-    worst = max((d[1] for d in details), key=lambda s: SEVERITY_OF_STATUS[s])
-    first = details[0]
-    return Obligation(
-        id=rid,
-        title=rule.title,
-        kind=rule.kind,
-        law=law.id,
-        jurisdictions=all_codes,
-        citation=rule.citation,
-        url=str(rule.url),
-        due=min(d[0] for d in details),
-        status=worst,
-        severity=rule.severity,
-        because=list(first[2]),
-        fields=list(dict.fromkeys(f for hit in hits for f in hit.fields)),
-        verified=rule.verified and law.spec.law.verified,
-        uncertain=rule.uncertain,
-        details=[
-            ObligationDetail(jurisdictions=cs, due=due, status=st, because=list(why)) for due, st, why, cs in details
-        ]
-        if len(details) > 1
-        else None,
-    )
+class _Owed(NamedTuple):
+    """An obligation as the gate and the plan read it, with its plain data."""
+
+    id: str
+    kind: str
+    status: Status
+    severity: str
+    due: dt.date
+    jurisdictions: list[str]
+    data: dict[str, Any]
+    waived: None = None
 
 
-def verdict_of(obligations: Sequence[Obligation]) -> Verdict:
+def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
+    law, rule = rs.law, rs.rule
+    details = None
+    because: Sequence[str]
+    fields: Sequence[str]
+    if len(hits) == 1:  # most obligations: one group of codes, one answer
+        codes, due, status, because, fields = hits[0]
+        all_codes = sorted(codes)
+    else:
+        seen: set[str] = set()
+        # group jurisdictions that share due date and status; a code owes the obligation
+        # once: from its earliest stretch
+        merged: dict[tuple[dt.date, Status, tuple[str, ...]], list[str]] = defaultdict(list)
+        read: dict[str, None] = {}
+        for hit in sorted(hits, key=lambda h: h[1]):
+            kept = [c for c in hit[0] if c not in seen]
+            if kept:
+                seen.update(kept)
+                merged[(hit[1], hit[2], hit[3])].extend(kept)
+                read.update(dict.fromkeys(hit[4]))
+        rows = sorted(
+            ((day, st, why, sorted(cs)) for (day, st, why), cs in merged.items()),
+            key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]),
+        )
+        all_codes = sorted(seen)
+        due, _, because, _ = rows[0]
+        status = max((d[1] for d in rows), key=SEVERITY_OF_STATUS.__getitem__)
+        fields = tuple(read)
+        if len(rows) > 1:
+            details = [
+                {"jurisdictions": cs, "due": day, "status": st, "because": list(why)} for day, st, why, cs in rows
+            ]
+    data: dict[str, Any] = {
+        "id": rid,
+        "title": rule.title,
+        "kind": rule.kind,
+        "law": law.id,
+        "jurisdictions": all_codes,
+        "citation": rule.citation,
+        "url": rs.url,
+        "due": due,
+        "status": status,
+        "severity": rule.severity,
+        "because": list(because),
+        "verified": rs.verified,
+    }
+    if rule.uncertain is not None:
+        data["uncertain"] = rule.uncertain
+    if details is not None:
+        data["details"] = details
+    data["fields"] = list(fields)
+    return _Owed(rid, rule.kind, status, rule.severity, due, all_codes, data)
+
+
+def verdict_of(obligations: Sequence[Owed]) -> Verdict:
     """blocked if a blocking obligation is violated or a (blocking) prohibition applies;
     action_required if anything is not met; else clear (DESIGN.md). A rule of severity
     `warning` never blocks, whatever its kind."""
@@ -387,9 +580,9 @@ def verdict_of(obligations: Sequence[Obligation]) -> Verdict:
     return "clear"
 
 
-def _plan(obligations: Sequence[Obligation]) -> list[PlanStep]:
+def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
     todo = [o for o in obligations if o.status != "met"]
-    by_kind: dict[str, list[Obligation]] = defaultdict(list)
+    by_kind: dict[str, list[_Owed]] = defaultdict(list)
     for o in todo:
         by_kind[o.kind].append(o)
     order = sorted(by_kind, key=lambda k: (PHASE[k], min(o.due for o in by_kind[k]), k))
@@ -397,48 +590,46 @@ def _plan(obligations: Sequence[Obligation]) -> list[PlanStep]:
     for n, kind in enumerate(order, 1):
         obs = by_kind[kind]
         steps.append(
-            PlanStep(
-                step=n,
-                kind=kind,
-                title=STEP_TITLE[kind],
-                due=min(o.due for o in obs),
-                status=max((o.status for o in obs), key=lambda s: SEVERITY_OF_STATUS[s]),
-                jurisdictions=sorted({c for o in obs for c in o.jurisdictions}),
-                obligations=sorted(o.id for o in obs),
-            )
+            {
+                "step": n,
+                "kind": kind,
+                "title": STEP_TITLE[kind],
+                "due": min(o.due for o in obs),
+                "status": max((o.status for o in obs), key=SEVERITY_OF_STATUS.__getitem__),
+                "jurisdictions": sorted({c for o in obs for c in o.jurisdictions}),
+                "obligations": sorted(o.id for o in obs),
+            }
         )
     return steps
 
 
 def _laws(
-    book: RuleBook, laws_here: dict[str, list[str]], first_day: dict[str, dt.date], today: dt.date
-) -> list[LawResult]:
-    codes_of: dict[str, list[str]] = defaultdict(list)
+    rows: Mapping[str, tuple[dict[str, Any], dict[str, Any]]],
+    laws_here: dict[str, list[str]],
+    first_day: dict[str, dt.date],
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    codes_of: dict[str, set[str]] = defaultdict(set)
     for code, ids in laws_here.items():
         for law_id in ids:
-            codes_of[law_id].append(code)
+            codes_of[law_id].add(code)
     out = []
     for law_id in sorted(codes_of):
-        law = book.by_id[law_id]
         effective = first_day[law_id]
-        spec = law.spec.law
+        head, tail = rows[law_id]
         out.append(
-            LawResult(
-                id=law_id,
-                title=spec.title,
-                citation=spec.citation,
-                url=str(spec.url),
-                effective=effective,
-                status="upcoming" if effective > today else "in_force",
-                jurisdictions=len(codes_of[law_id]),
-                verified=spec.verified,
-                uncertain=spec.uncertain,
-            )
+            {
+                **head,
+                "effective": effective,
+                "status": "upcoming" if effective > today else "in_force",
+                "jurisdictions": len(codes_of[law_id]),
+                **tail,
+            }
         )
     return out
 
 
-def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded: set[str]) -> UserCounts | None:
+def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded: set[str]) -> dict[str, int] | None:
     counts = practice.users.counts
     if not counts:
         return None
@@ -450,7 +641,7 @@ def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded
             total_affected += number
         elif codes & excluded:
             total_excluded += number
-    return UserCounts(affected=total_affected, excluded=total_excluded)
+    return {"affected": total_affected, "excluded": total_excluded}
 
 
 def evaluate(

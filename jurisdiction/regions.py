@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import pycountry
 from pydantic import AfterValidator, BeforeValidator
@@ -42,15 +42,15 @@ BEGINNING = dt.date(1900, 1, 1)
 FOREVER = dt.date(9999, 12, 31)
 
 
-@dataclass(frozen=True, order=True)
-class Interval:
-    """A closed range of days."""
+class Interval(NamedTuple):
+    """A closed range of days. (A named tuple: the evaluator builds many of them.)"""
 
     start: dt.date
     end: dt.date = FOREVER
 
     def __and__(self, other: Interval) -> Interval | None:
-        start, end = max(self.start, other.start), min(self.end, other.end)
+        start = self[0] if self[0] >= other[0] else other[0]
+        end = self[1] if self[1] <= other[1] else other[1]
         return Interval(start, end) if start <= end else None
 
     def __contains__(self, day: object) -> bool:

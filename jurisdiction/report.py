@@ -5,14 +5,15 @@ change, the assessment of the spec's earlier version."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .assessment import Assessment, Obligation
-from .evaluator import verdict_of
+from .evaluator import Owed, verdict_of
 from .loading import Document
 
-__all__ = ["VERDICT_RANK", "Change", "Checked", "Report", "changes"]
+__all__ = ["VERDICT_RANK", "Change", "Checked", "Report", "changes", "fails", "gated"]
 
 VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
 FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
@@ -63,18 +64,29 @@ class Checked:
         return changes(self.base, self.assessment) if self.gated_change else None
 
     def gate_obligations(self, fail_on_warnings: bool) -> list[Obligation]:
-        """The obligations that may fail the gate: not waived, not warnings (unless asked),
-        and, when gating a change, only those the change adds or makes due sooner."""
-        obs = [o for o in self.assessment.obligations if o.waived is None]
-        if not fail_on_warnings:
-            obs = [o for o in obs if o.severity != "warning"]
         change = self.change
-        if change is not None:
-            obs = [o for o in obs if o.id in change.new]
-        return obs
+        return gated(self.assessment.obligations, fail_on_warnings, change.new if change is not None else None)
 
     def gate_verdict(self, fail_on_warnings: bool) -> str:
         return verdict_of(self.gate_obligations(fail_on_warnings))
+
+
+Ob = TypeVar("Ob", bound=Owed)
+
+
+def gated(obligations: Iterable[Ob], fail_on_warnings: bool = False, only: frozenset[str] | None = None) -> list[Ob]:
+    """The obligations that may fail the gate: not waived, not warnings (unless asked),
+    and, when gating a change, only those the change adds or makes due sooner (`only`)."""
+    return [
+        o
+        for o in obligations
+        if o.waived is None and (fail_on_warnings or o.severity != "warning") and (only is None or o.id in only)
+    ]
+
+
+def fails(verdict: str, fail_on: str) -> bool:
+    """Whether a gate verdict fails `--fail-on` (blocked | action_required | never)."""
+    return VERDICT_RANK[verdict] >= FAIL_ON[fail_on]
 
 
 @dataclass(frozen=True)
@@ -90,8 +102,7 @@ class Report:
         return [item.assessment for item in self.items]
 
     def failing(self) -> list[Checked]:
-        limit = FAIL_ON[self.fail_on]
-        return [i for i in self.items if VERDICT_RANK[i.gate_verdict(self.fail_on_warnings)] >= limit]
+        return [i for i in self.items if fails(i.gate_verdict(self.fail_on_warnings), self.fail_on)]
 
     @property
     def passed(self) -> bool:

@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -54,6 +55,7 @@ class Law:
     doc: Document = field(repr=False, compare=False)
     _spans: dict[str, tuple[Interval, ...]] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _timelines: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -100,6 +102,23 @@ class Law:
                 entries.append((name, id(entry)))
             found = self._profiles[code] = (self.spans(code), tuple(entries))
         return found
+
+    def params_on(self, code: str, on: dt.date) -> tuple[tuple[str, Any], ...]:
+        """Every parameter's value for `code` on a day, as (`param:<name>`, value) pairs, the
+        facts the law's conditions read. Cached per code: the values only change on the days
+        `param_changes` gives."""
+        timeline = self._timelines.get(code)
+        if timeline is None:
+            days = (dt.date.min, *self.param_changes(code))
+            timeline = self._timelines[code] = (
+                days,
+                tuple(
+                    tuple((f"param:{name}", self.param(name, code, day)) for name in self.spec.parameters)
+                    for day in days
+                ),
+            )
+        days, values = timeline
+        return values[bisect.bisect_right(days, on) - 1]
 
     def param_changes(self, code: str) -> tuple[dt.date, ...]:
         """Days on which a parameter's value for `code` changes."""

@@ -23,10 +23,16 @@ Matches = dict[str, tuple[int, ...]]
 @dataclass(frozen=True)
 class FactSet:
     """The facts of one (law, group of jurisdictions) evaluation. Unknown facts are absent;
-    parameters appear as `param:<name>`."""
+    parameters appear as `param:<name>`.
+
+    `shared`, when given, is the practice's own facts: `values` is `shared` plus only
+    `param:*` entries and per-jurisdiction facts (`consumers_here`). Fact sets of one `match`
+    call with the same `shared` object agree on every other fact, so an engine may test a
+    literal over those facts once for all of them."""
 
     law: str
     values: Mapping[str, Any]
+    shared: Mapping[str, Any] | None = None
 
 
 class Engine(Protocol):
