@@ -6,7 +6,10 @@
 
 It starts a real `jurisdiction serve` subprocess on a free port, warms it up, then runs
 closed-loop clients (each sends the next request when its answer arrives, over a kept-alive
-connection) posting the example specs in turn to POST /v1/assessments. It prints requests/s,
+connection) posting specs in turn to POST /v1/assessments: the five examples, then 1,000
+generated specs that vary everything the rules read (`benchmarks/varied.py`), so that the
+figures are not those of five answers learnt by heart; JSON bodies by default, as services
+send them (`--yaml` for YAML). It prints requests/s,
 p50/p99 latency, errors (anything but a complete 200 answer), and the server's memory (RSS of
 the whole process tree) after start, after the warm-up and at the end.
 
@@ -18,7 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import os
+import random
+import resource
 import socket
 import subprocess
 import sys
@@ -75,13 +82,35 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
     raise SystemExit("the server did not become ready in time")
 
 
-def requests_for(port: int, specs: list[Path]) -> list[bytes]:
+def bodies(specs: list[Path], varied: int, as_yaml: bool) -> list[tuple[bytes, str]]:
+    """(body, content type) per request in the rotation: the spec files, then `varied`
+    generated specs (benchmarks/varied.py), as JSON (what services send) or as YAML."""
+    sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+    from varied import varied_specs
+
+    from jurisdiction import load_practice
+
+    data = [load_practice(p).model_dump(mode="json", exclude_none=True) for p in specs]
+    data += varied_specs(varied)
+    if as_yaml:
+        from ruamel.yaml import YAML
+
+        yaml = YAML(typ="safe", pure=True)
+        out = []
+        for item in data:
+            stream = io.StringIO()
+            yaml.dump(item, stream)
+            out.append((stream.getvalue().encode(), "application/yaml"))
+        return out
+    return [(json.dumps(item).encode(), "application/json") for item in data]
+
+
+def requests_for(port: int, payloads: list[tuple[bytes, str]]) -> list[bytes]:
     out = []
-    for spec in specs:
-        body = spec.read_bytes()
+    for body, kind in payloads:
         head = (
             f"POST /v1/assessments?today={TODAY}&fail_on=never HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-            f"Content-Type: application/yaml\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         out.append(head.encode() + body)
     return out
@@ -90,9 +119,12 @@ def requests_for(port: int, specs: list[Path]) -> list[bytes]:
 async def client(k: int, port: int, payloads: list[bytes], until: float, lat: list[float], errors: list[str]) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
-    i = k
+    # each client its own order (seeded): in lockstep, 64 clients would all post the same
+    # stretch of the list at once, and a run of heavy specs would hit every client together
+    order = random.Random(k).sample(range(len(payloads)), len(payloads))
+    i = 0
     while time.monotonic() < until:
-        payload = payloads[i % len(payloads)]
+        payload = payloads[order[i % len(order)]]
         i += 1
         started = time.perf_counter()
         try:
@@ -126,8 +158,9 @@ async def client(k: int, port: int, payloads: list[bytes], until: float, lat: li
         writer.close()
 
 
-async def run_load(port: int, clients: int, seconds: float, specs: list[Path]) -> tuple[list[float], list[str], float]:
-    payloads = requests_for(port, specs)
+async def run_load(
+    port: int, clients: int, seconds: float, payloads: list[bytes]
+) -> tuple[list[float], list[str], float]:
     lat: list[float] = []
     errors: list[str] = []
     began = time.monotonic()
@@ -150,6 +183,13 @@ def main() -> int:
     ap.add_argument("--engine", default="auto", choices=["auto", "native", "rete"])
     ap.add_argument("--smoke", action="store_true", help="CI: 4 clients, 3 s, 1 s warm-up")
     ap.add_argument("--spec", action="append", type=Path, help="spec file(s) to post (default: examples/*.yaml)")
+    ap.add_argument(
+        "--varied",
+        type=int,
+        default=1000,
+        help="generated specs posted after the spec files, each different (default 1000; 0: the spec files only)",
+    )
+    ap.add_argument("--yaml", action="store_true", help="post the specs as YAML (default: JSON, as services do)")
     args = ap.parse_args()
     specs: list[Path] = args.spec or sorted((ROOT / "examples").glob("*.yaml"))
     if args.smoke:
@@ -157,6 +197,7 @@ def main() -> int:
     if args.clients < 1 or args.clients > 1024 or args.duration <= 0 or args.duration > 600:
         ap.error("bounded by design: 1..1024 clients, at most 600 s")
 
+    payloads = bodies(specs, args.varied, args.yaml)
     port = free_port()
     cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port)]
     cmd += ["--workers", str(args.workers), "--engine", args.engine]
@@ -170,9 +211,12 @@ def main() -> int:
             uvloop.install()
         except ImportError:
             pass
-        asyncio.run(run_load(port, args.clients, args.warmup, specs))
+        wire = requests_for(port, payloads)
+        asyncio.run(run_load(port, args.clients, args.warmup, wire))
         rss_warm = tree_rss_kib(proc.pid)
-        lat, errors, elapsed = asyncio.run(run_load(port, args.clients, args.duration, specs))
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
+        lat, errors, elapsed = asyncio.run(run_load(port, args.clients, args.duration, wire))
+        used = resource.getrusage(resource.RUSAGE_SELF)
         rss_end = tree_rss_kib(proc.pid)
     finally:
         proc.terminate()
@@ -182,13 +226,16 @@ def main() -> int:
             proc.kill()
             _, stderr = proc.communicate()
     growth = (rss_end - rss_warm) / rss_warm * 100 if rss_warm else float("nan")
+    shown = ", ".join(p.name for p in specs) + (f" and {args.varied} generated specs" if args.varied else "")
     print(
         f"load: {args.clients} clients, {args.duration:g} s, server --workers {args.workers} --engine {args.engine} "
-        f"(127.0.0.1; in turn: {', '.join(p.name for p in specs)})"
+        f"(127.0.0.1; {'YAML' if args.yaml else 'JSON'} bodies, in turn: {shown})"
     )
     print(f"requests: {len(lat)} in {elapsed:.1f} s = {len(lat) / elapsed:.0f} req/s")
     print(f"latency: p50 {pct(lat, 50) * 1e3:.1f} ms, p99 {pct(lat, 99) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms")
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    spent = used.ru_utime - cpu.ru_utime + used.ru_stime - cpu.ru_stime
+    print(f"load generator CPU: {spent:.1f} s of {elapsed:.1f} s (it shares the machine with the server)")
     print(
         f"server RSS: {rss_start / 1024:.1f} MiB at start, {rss_warm / 1024:.1f} MiB after warm-up, "
         f"{rss_end / 1024:.1f} MiB at the end ({growth:+.1f}% after warm-up)"
