@@ -251,8 +251,8 @@ class Evaluator:
 
     def evaluate_plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
         """The assessment as plain data, for a caller that only serialises it (the HTTP
-        service): `to_json(result.data)` is byte for byte `evaluate(...).model_dump_json(
-        exclude_none=True)`, without building the models."""
+        service): pydantic's `to_json(result.data)` gives the bytes of `evaluate(...)
+        .model_dump_json(exclude_none=True)`, without building the models (docs/api.md)."""
         return self._plain(practice, today)
 
     # ------------------------------------------------------------------------------------

@@ -136,10 +136,12 @@ class _Builder:
                 self.positions[(*path, i)] = _at(item)
                 items.append(self.build(item, (*path, i), depth + 1))
             return items
-        return self._scalar(node, path)
+        if tag == _STR:  # most scalars: no need to look further
+            return str(node.value)
+        return self._scalar(node, path, tag)
 
-    def _scalar(self, node: Any, path: Path_) -> Any:
-        tag = str(node.tag).rsplit(":", 1)[-1] if str(node.tag).startswith("tag:yaml.org,2002:") else None
+    def _scalar(self, node: Any, path: Path_, full: str) -> Any:
+        tag = full.rsplit(":", 1)[-1] if full.startswith("tag:yaml.org,2002:") else None
         c = self.constructor
         if tag == "str":
             return str(node.value)
