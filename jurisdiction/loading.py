@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,10 +205,34 @@ class _Builder:
         )
 
 
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _json_as_yaml(text: str) -> str:
+    """JSON text that YAML 1.2 reads the same way. Two things valid in JSON are not in YAML: a
+    tab before the document's first bracket (indentation), and a character beyond U+FFFF
+    escaped as a UTF-16 surrogate pair (Python's `json.dumps` writes emoji so). In JSON every
+    raw tab is outside a string, so tabs become spaces (columns stay put); pairs become one
+    `\\U` escape. Anything that is not JSON is returned as it is."""
+    if text.lstrip()[:1] not in ("{", "[") or ("\t" not in text and "\\u" not in text):
+        return text
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+    def joined(m: re.Match[str]) -> str:
+        high, low = int(m.group(2), 16), int(m.group(3), 16)
+        return f"{m.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
+
+    return _SURROGATE_PAIR.sub(joined, text.replace("\t", " "))
+
+
 def parse_text(text: str, source: str) -> Document:
     """Parse YAML or JSON text; raise `InputError` with file and line on any problem."""
     if not text.strip():
         raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
+    text = _json_as_yaml(text)
     yaml = _yaml()
     try:
         root = yaml.compose(text)
