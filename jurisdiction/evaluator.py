@@ -280,10 +280,9 @@ class Evaluator:
         for law_id, profile, local, codes in self._buckets(affected, tuple(counts.items())):
             static = self._laws[law_id]
             law, always = static.law, profile[0]
-            spans = tuple(both for span in always if (both := span & window) is not None)
-            if not spans:
+            spans, in_force = _within(always, window)
+            if in_force is None:
                 continue
-            in_force = next(span.start for span in always if span & window)
             # A dated parameter (an age raised on a day) splits the practice's period: the
             # rules are evaluated for each stretch with the values then in force.
             stretches = _stretches(law, codes[0], always, spans) if static.dated_params else [(always, start)]
@@ -305,6 +304,7 @@ class Evaluator:
         assumptions: set[str] = set()
         below: dict[str, set[str]] = defaultdict(set)
         laws_here: dict[str, list[str]] = defaultdict(list)
+        codes_of: dict[str, set[str]] = defaultdict(set)  # law → codes it applies to
         first_day: dict[str, dt.date] = {}
         # each literal put in words once per practice (once per fact set if it reads a
         # jurisdiction's values): (text, whether the fact is known)
@@ -333,6 +333,7 @@ class Evaluator:
                 )
             for code in members:
                 laws_here[code].append(law_id)
+            codes_of[law_id].update(members)
             first_day[law_id] = min(first_day.get(law_id, in_force), in_force)
             group_codes = tuple(members)
             for rid, conjs in found.items():
@@ -409,7 +410,7 @@ class Evaluator:
             "verdict": verdict,
             "rules_revision": book.revision,
             "jurisdictions": jurisdictions,
-            "laws": _laws(self._law_rows, laws_here, first_day, today),
+            "laws": _laws(self._law_rows, codes_of, first_day, today),
             "obligations": [ob.data for ob in owed],
             "plan": _plan(owed),
         }
@@ -450,6 +451,16 @@ def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
 def _rule_start(rule: Rule, spans: Iterable[Interval], window: Interval) -> dt.date | None:
     """The day the rule first applies in a period of the law that overlaps the practice."""
     return _first_day(Interval(rule.from_ or dt.date.min, rule.to or FOREVER), spans, window)
+
+
+def _within(always: tuple[Interval, ...], window: Interval) -> tuple[tuple[Interval, ...], dt.date | None]:
+    """The parts of `always` within `window`, and the (unclipped) start of the first of them."""
+    if len(always) == 1:  # nearly always: one period
+        span = always[0]
+        both = span & window
+        return ((both,), span.start) if both is not None else ((), None)
+    spans = tuple(both for span in always if (both := span & window) is not None)
+    return spans, next((span.start for span in always if span & window), None)
 
 
 def _first_day(own: Interval, spans: Iterable[Interval], window: Interval) -> dt.date | None:
@@ -596,7 +607,7 @@ def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
                 "title": STEP_TITLE[kind],
                 "due": min(o.due for o in obs),
                 "status": max((o.status for o in obs), key=SEVERITY_OF_STATUS.__getitem__),
-                "jurisdictions": sorted({c for o in obs for c in o.jurisdictions}),
+                "jurisdictions": sorted(set().union(*(o.jurisdictions for o in obs))),
                 "obligations": sorted(o.id for o in obs),
             }
         )
@@ -605,14 +616,10 @@ def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
 
 def _laws(
     rows: Mapping[str, tuple[dict[str, Any], dict[str, Any]]],
-    laws_here: dict[str, list[str]],
+    codes_of: dict[str, set[str]],
     first_day: dict[str, dt.date],
     today: dt.date,
 ) -> list[dict[str, Any]]:
-    codes_of: dict[str, set[str]] = defaultdict(set)
-    for code, ids in laws_here.items():
-        for law_id in ids:
-            codes_of[law_id].add(code)
     out = []
     for law_id in sorted(codes_of):
         effective = first_day[law_id]

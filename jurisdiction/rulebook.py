@@ -56,6 +56,7 @@ class Law:
     _spans: dict[str, tuple[Interval, ...]] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
     _timelines: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _changes: dict[str, tuple[dt.date, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -121,7 +122,13 @@ class Law:
         return values[bisect.bisect_right(days, on) - 1]
 
     def param_changes(self, code: str) -> tuple[dt.date, ...]:
-        """Days on which a parameter's value for `code` changes."""
+        """Days on which a parameter's value for `code` changes; cached."""
+        found = self._changes.get(code)
+        if found is None:
+            found = self._changes[code] = self._param_changes(code)
+        return found
+
+    def _param_changes(self, code: str) -> tuple[dt.date, ...]:
         days: set[dt.date] = set()
         for spec in self.spec.parameters.values():
             for probe in (code, country_of(code)):

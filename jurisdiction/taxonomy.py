@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -33,6 +33,9 @@ class Term:
 class Taxonomy:
     terms: dict[TaxonomyKind, dict[str, Term]]
     source: str
+    _closures: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def keys(self, kind: TaxonomyKind) -> dict[str, Term]:
         return self.terms[kind]
@@ -52,11 +55,18 @@ class Taxonomy:
         return tuple(out)
 
     def closure(self, kind: TaxonomyKind, keys: Iterable[str]) -> frozenset[str]:
-        """Every key given, with all its ancestors."""
-        out: set[str] = set()
-        for key in keys:
-            out.update(self.ancestors(kind, key))
-        return frozenset(out)
+        """Every key given, with all its ancestors (kept for the last few thousand key lists)."""
+        probe = (kind, tuple(keys))
+        found = self._closures.get(probe)
+        if found is None:
+            out: set[str] = set()
+            for key in probe[1]:
+                out.update(self.ancestors(kind, key))
+            found = frozenset(out)
+            if len(self._closures) >= 4096:
+                self._closures.clear()
+            self._closures[probe] = found
+        return found
 
     def covers(self, kind: TaxonomyKind, general: Iterable[str], key: str) -> bool:
         """True when `key` equals or falls under one of `general`."""
