@@ -35,7 +35,6 @@ import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -72,11 +71,10 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
 BODY_SECONDS = float(os.environ.get("JURISDICTION_BODY_SECONDS", "10"))
 SPEC_SOURCE = "<request body>"
 SNAPSHOT = "jurisdiction.library"  # the ASGI scope key holding the library a request arrived with
-# Workers listen on sockets of their own where the kernel balances connections among them
-# (Linux SO_REUSEPORT); JURISDICTION_SHARED_SOCKET=1 forces the one shared socket used elsewhere.
-BALANCED = (
-    sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT") and not os.environ.get("JURISDICTION_SHARED_SOCKET")
-)
+# With several workers the supervisor accepts every connection and hands it to the workers in
+# turn (SCM_RIGHTS over a Unix socket pair); JURISDICTION_SHARED_SOCKET=1 (or a platform
+# without fd passing) makes the workers accept from one shared socket instead.
+HANDOFF = hasattr(socket, "send_fds") and not os.environ.get("JURISDICTION_SHARED_SOCKET")
 
 
 @dataclass(frozen=True)
@@ -433,6 +431,9 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> FastAP
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        starting = getattr(app.state, "on_start", None)
+        if starting is not None:  # a supervised worker: start taking connections
+            starting()
         yield
         service.close()
 
@@ -643,25 +644,64 @@ def _settle(*, again: bool = False) -> None:
     gc.freeze()
 
 
-def _listener(settings: ServerSettings, *, balanced: bool) -> socket.socket:
+def _listener(settings: ServerSettings) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if balanced:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((settings.host, settings.port))
+    sock.listen(2048)
     return sock
 
 
-def _worker(settings: ServerSettings, sock: socket.socket | None) -> None:
-    """One worker process under `run_server`'s supervisor: on the shared socket, or (`None`)
-    on its own SO_REUSEPORT socket, among which the kernel spreads new connections."""
+def _worker(settings: ServerSettings, sock: socket.socket | None, channel: socket.socket | None) -> None:
+    """One worker process under `run_server`'s supervisor: it serves the connections the
+    supervisor hands over on `channel`, or accepts from the shared socket `sock`."""
     app = create_app(settings)
     _signals(app)
-    if sock is None:
-        sock = _listener(settings, balanced=True)
-        sock.listen(2048)
+    server = uvicorn.Server(_uvicorn_config(app, settings))
+    if channel is not None:
+        app.state.on_start = lambda: _take_connections(server, channel)
     _settle()
-    uvicorn.Server(_uvicorn_config(app, settings)).run(sockets=[sock])
+    server.run(sockets=[sock] if sock is not None else [])
+
+
+def _take_connections(server: uvicorn.Server, channel: socket.socket) -> None:
+    """Serve each connection the supervisor sends (one descriptor per message) as uvicorn
+    serves those it accepts itself, on the running loop."""
+    loop = asyncio.get_running_loop()
+    config = server.config
+
+    def protocol() -> asyncio.Protocol:
+        made: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+            config=config, server_state=server.server_state, app_state=server.lifespan.state
+        )
+        return made
+
+    opening: set[asyncio.Task[Any]] = set()
+
+    def take() -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(channel, 16, 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data, fds = b"", []
+            if not data and not fds:  # the supervisor is gone
+                loop.remove_reader(channel.fileno())
+                return
+            for fd in fds:
+                conn = socket.socket(fileno=fd)
+                if server.should_exit:  # shutting down: no new connections
+                    conn.close()
+                    continue
+                conn.setblocking(False)
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                task = loop.create_task(loop.connect_accepted_socket(protocol, conn))
+                opening.add(task)  # held until done: the loop keeps only weak references
+                task.add_done_callback(opening.discard)
+
+    channel.setblocking(False)
+    loop.add_reader(channel.fileno(), take)
 
 
 def run_server(
@@ -689,30 +729,61 @@ def run_server(
 
 
 def _supervise(settings: ServerSettings) -> int:
-    """Several worker processes, each with its own listening socket on the port (Linux:
-    SO_REUSEPORT, so the kernel spreads connections evenly; with one shared socket, the
-    worker that wakes first takes a whole burst of connections, and its clients wait twice as
-    long), or one socket they share where the kernel does not balance. SIGHUP is passed on to
-    every worker (each reloads, keeping its old library if the new one is broken);
-    SIGTERM/SIGINT is passed on and waited for (each finishes its in-flight requests)."""
+    """Several worker processes. The supervisor accepts the connections and hands them to the
+    workers in turn, so each serves its share: when workers accept for themselves (one shared
+    socket, or SO_REUSEPORT sockets the kernel picks among by hash), one of two workers was
+    measured holding 39 of 64 connections, or all but one of them, and its clients waited half
+    as long again or twice as long. Where descriptors cannot be passed, the workers share the
+    socket. SIGHUP is passed on to every worker (each reloads, keeping its old library if the
+    new one is broken); SIGTERM/SIGINT is passed on and waited for (each finishes its
+    in-flight requests)."""
     _load_library(settings)  # fail fast, with the library's problems, before any worker starts
-    balanced = BALANCED
-    # Bound but never listening: it claims the port (a clear error now if it is taken, and the
-    # real port when 0 was asked for) and, not listening, is never handed a connection.
-    sock = _listener(settings, balanced=balanced)
+    sock = _listener(settings)  # a clear error now if the port is taken
     settings = replace(settings, port=sock.getsockname()[1])
-    if not balanced:
-        sock.listen(2048)
+    handoff = HANDOFF
+    if not handoff:
         sock.set_inheritable(True)
     context = multiprocessing.get_context("spawn")
     child = replace(settings, supervised=True)
     procs: list[Any] = []
+    channels: list[socket.socket | None] = [None] * settings.workers
     stopping = threading.Event()
 
-    def start() -> Any:
-        proc = context.Process(target=_worker, args=(child, None if balanced else sock), name="jurisdiction-worker")
+    def start(i: int) -> Any:
+        if not handoff:
+            proc = context.Process(target=_worker, args=(child, sock, None), name="jurisdiction-worker")
+            proc.start()
+            return proc
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        proc = context.Process(target=_worker, args=(child, None, theirs), name="jurisdiction-worker")
         proc.start()
+        theirs.close()
+        old, channels[i] = channels[i], mine
+        if old is not None:
+            old.close()
         return proc
+
+    def hand_out() -> None:
+        turn = 0
+        sock.settimeout(0.2)
+        while not stopping.is_set():
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed: shutting down
+            with conn:  # the worker holds its own copy once sent
+                for _ in range(len(channels)):
+                    channel = channels[turn % len(channels)]
+                    turn += 1
+                    if channel is None:
+                        continue
+                    try:
+                        socket.send_fds(channel, [b"c"], [conn.fileno()])
+                        break
+                    except OSError:
+                        continue  # that worker is gone (it is being replaced): the next one
 
     def forward(signum: int, frame: Any) -> None:
         if signum in (signal.SIGTERM, signal.SIGINT):
@@ -724,18 +795,23 @@ def _supervise(settings: ServerSettings) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, forward)
-    procs.extend(start() for _ in range(settings.workers))
+    procs.extend(start(i) for i in range(settings.workers))
+    if handoff:
+        threading.Thread(target=hand_out, name="jurisdiction-accept", daemon=True).start()
     restarts = 0
     while not stopping.wait(0.2):
         for i, proc in enumerate(procs):
             if not proc.is_alive() and restarts < 10 * settings.workers:
                 restarts += 1  # a worker died (not asked to): replace it
-                procs[i] = start()
+                procs[i] = start(i)
+    sock.close()  # no new connections; the workers finish theirs
     deadline = time.monotonic() + 15
     for proc in procs:
         proc.join(max(0.1, deadline - time.monotonic()))
         if proc.is_alive():
             proc.kill()
             proc.join(2)
-    sock.close()
+    for channel in channels:
+        if channel is not None:
+            channel.close()
     return 0

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import socket
 import subprocess
 import sys
 import threading
@@ -373,19 +375,28 @@ def test_a_failing_holder_gives_up_the_turn() -> None:
 
 
 # -- workers ------------------------------------------------------------------------------------
-def _listening(port: int) -> int:
-    """Sockets listening on 127.0.0.1:port, from /proc/net/tcp."""
-    found = 0
+def _holders(port: int, state: str) -> dict[int, int]:
+    """pid → how many sockets on 127.0.0.1:port in `state` (0A listening, 01 established) it
+    holds, from /proc/net/tcp and the processes' descriptor tables."""
+    inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        address, state = fields[1], fields[3]
-        if state == "0A" and address == f"0100007F:{port:04X}":
-            found += 1
+        if fields[3] == state and fields[1] == f"0100007F:{port:04X}":
+            inodes.add(f"socket:[{fields[9]}]")
+    found: dict[int, int] = {}
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = [os.readlink(fd) for fd in fd_dir.iterdir()]
+        except OSError:
+            continue
+        held = sum(1 for link in links if link in inodes)
+        if held:
+            found[int(fd_dir.parent.name)] = held
     return found
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT balancing and /proc/net/tcp are Linux's")
-@pytest.mark.parametrize("shared", [False, True], ids=["reuseport", "shared-socket"])
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc/net/tcp and /proc/*/fd are Linux's")
+@pytest.mark.parametrize("shared", [False, True], ids=["handoff", "shared-socket"])
 def test_two_workers_serve_a_burst_and_stop_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
 ) -> None:
@@ -395,11 +406,27 @@ def test_two_workers_serve_a_burst_and_stop_cleanly(
         monkeypatch.delenv("JURISDICTION_SHARED_SOCKET", raising=False)
     srv = start(tmp_path, "--workers", "2")
     try:
-        want = 1 if shared else 2  # one socket for both, or one of its own per worker
+        # hand-off: only the supervisor listens; shared: the supervisor and both workers hold it
+        want = 1 if not shared else 3
         deadline = time.monotonic() + 20
-        while _listening(srv.port) != want and time.monotonic() < deadline:
+        while len(_holders(srv.port, "0A")) != want and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _listening(srv.port) == want
+        listeners = _holders(srv.port, "0A")
+        assert len(listeners) == want, listeners
+        if not shared:
+            assert set(listeners) == {srv.proc.pid}
+            # eight idle connections: the supervisor hands them out in turn, four each
+            idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(8)]
+            try:
+                deadline = time.monotonic() + 20
+                while sum(_holders(srv.port, "01").values()) < 8 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                held = _holders(srv.port, "01")
+                assert sorted(held.values()) == [4, 4], held
+                assert srv.proc.pid not in held
+            finally:
+                for conn in idle:
+                    conn.close()
 
         body = SPEC.read_bytes()
         gate = threading.Barrier(40)
