@@ -38,7 +38,7 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--engine", default="native", choices=["native", "rete"])
     args = ap.parse_args()
-    sizes = [20, 200] if args.smoke else [50, 200, 400, 1000, 3000]
+    sizes = [20, 200] if args.smoke else [50, 400, 1000, 2000, 4000]
 
     book = RuleBook.load(ROOT / "rules", with_tests=True)
     pool = [parse_practice(merge(t.base, c.practice)) for _, t, _ in book.tests for c in t.cases]

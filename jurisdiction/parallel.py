@@ -2,8 +2,9 @@
 small ones (starting workers costs more than a small batch takes). Results are identical to
 the sequential ones and in the same order.
 
-Workers receive the compiled `RuleBook` once (pickled) and build the same engine; each sends
-back its assessments as JSON, which the parent validates into `Assessment`s (faster than
+Forked workers use the parent's evaluator as it is; spawned ones receive the compiled
+`RuleBook` (pickled) and build the same engine. Each sends back its assessments as JSON bytes
+(`evaluate_plain`, no models), which the parent validates into `Assessment`s (faster than
 unpickling pydantic models). Measured in benchmarks/many.py and docs/performance.md.
 
     >>> plan_workers(10, None)   # a small batch stays in-process
@@ -20,6 +21,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
+from pydantic_core import to_json
+
 from .assessment import Assessment
 from .practice import Practice
 from .rulebook import RuleBook
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_BATCH", "evaluate_many", "plan_workers"]
 
-MIN_BATCH = 1000  # below this many practices, in-process is faster (benchmarks/many.py)
+MIN_BATCH = 2000  # below this many practices, in-process is as fast or faster (benchmarks/many.py)
 _IN_WORKER = False
 _worker_evaluator: Evaluator | None = None
 
@@ -51,17 +54,20 @@ def plan_workers(batch: int, workers: int | None) -> int:
     return max(1, min(workers, batch))
 
 
-def _start(book: RuleBook, engine: str) -> None:
+def _start(book: RuleBook, engine: str, inherited: Evaluator | None = None) -> None:
+    """A worker's evaluator: the parent's own when forked (its caches warm, nothing copied
+    until written), else a new one over the pickled book."""
     global _IN_WORKER, _worker_evaluator
     from .evaluator import Evaluator
 
     _IN_WORKER = True
-    _worker_evaluator = Evaluator(book, engine)
+    _worker_evaluator = inherited if inherited is not None else Evaluator(book, engine)
 
 
-def _run(practices: list[Practice], today: dt.date) -> list[str]:
+def _run(practices: list[Practice], today: dt.date) -> list[bytes]:
     assert _worker_evaluator is not None
-    return [_worker_evaluator.evaluate(p, today).model_dump_json() for p in practices]
+    # plain data straight to JSON: no models built in the worker
+    return [to_json(_worker_evaluator.evaluate_plain(p, today).data) for p in practices]
 
 
 def evaluate_many(
@@ -79,7 +85,8 @@ def evaluate_many(
     # caller has other threads (a server, say): then spawn.
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if single else "spawn")
-    with ProcessPoolExecutor(n, mp_context=context, initializer=_start, initargs=(evaluator.book, engine)) as pool:
+    start = (evaluator.book, engine, evaluator if single else None)
+    with ProcessPoolExecutor(n, mp_context=context, initializer=_start, initargs=start) as pool:
         return [
             Assessment.model_validate_json(text)
             for texts in pool.map(_run, chunks, [today] * len(chunks))
