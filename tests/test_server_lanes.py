@@ -486,3 +486,43 @@ def test_an_embedded_app_is_never_frozen() -> None:
         "seen['reloaded'] = gc.get_freeze_count()\n"
     )
     assert seen == {"start": 0, "again": 0, "reloaded": 0}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc/net/tcp and /proc/*/fd are Linux's")
+def test_a_killed_worker_is_replaced_and_the_handoff_skips_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed outright: the supervisor hands new connections to the live one, starts
+    a replacement, and hands connections to it too. No client of a new connection is left
+    without an answer."""
+    monkeypatch.delenv("JURISDICTION_SHARED_SOCKET", raising=False)
+    srv = start(tmp_path, "--workers", "2")
+    body = SPEC.read_bytes()
+    try:
+        idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(2)]
+        deadline = time.monotonic() + 20
+        while len(_holders(srv.port, "01")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = sorted(_holders(srv.port, "01"))
+        assert len(workers) == 2
+        for conn in idle:
+            conn.close()
+        os.kill(workers[0], 9)
+        # new connections meanwhile: each one answered (by the survivor, or the replacement)
+        answers = [_post(srv, FAST, body, "application/yaml").status_code for _ in range(20)]
+        assert answers == [200] * 20
+        # the replacement comes up and gets its share of new connections
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            probe = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(4)]
+            time.sleep(0.3)
+            held = _holders(srv.port, "01")
+            for conn in probe:
+                conn.close()
+            if len(held) == 2 and workers[0] not in held:
+                break
+            time.sleep(0.5)
+        assert len(held) == 2 and workers[0] not in held, held
+        assert _post(srv, FAST, body, "application/yaml").status_code == 200
+    finally:
+        code, err = _stop(srv)
+    assert code == 0
+    assert "Traceback" not in err
