@@ -90,7 +90,6 @@ class _RuleStatic:
 
     law: Law
     rule: Rule
-    disjuncts: tuple[tuple[Literal, ...], ...]
     own: Interval  # the rule's own from/to
     fields: tuple[tuple[str, ...], ...]  # per conjunction: the spec fields it reads, then done fields
     # per conjunction, per literal: (literal, its number, whether it reads a jurisdiction's
@@ -113,8 +112,7 @@ class _RuleStatic:
 class _LawStatic:
     law: Law
     gate: tuple[tuple[Literal, ...], ...] | None  # the law's applicability condition, if any
-    terms: dict[str, str]  # term → description, for explanations
-    dated_params: bool  # whether its parameters may change during a practice
+    has_params: bool  # per-jurisdiction parameters, which may also change during a practice
 
 
 class Evaluator:
@@ -132,17 +130,22 @@ class Evaluator:
             terms = law.spec.terms
             done = rule.done
             done_fields: list[str] = []
-            if rule.done is not None and rule.done.on is not None:
-                done_fields.append(DONE_FIELDS[rule.done.on])
-            if rule.done is not None and rule.done.published is not None:
-                done_fields.append(f"published.{rule.done.published}")
+            done_on = done_published = done_when = None
+            done_label = ""
+            if done is not None:
+                done_on, done_when = done.on or None, f"{rid}#done" if done.when is not None else None
+                done_published = done.published or None if done_on is None else None
+                done_label = done_on or (f"published.{done_published}" if done_published else "")
+                if done.on is not None:
+                    done_fields.append(DONE_FIELDS[done.on])
+                if done.published is not None:
+                    done_fields.append(f"published.{done.published}")
             if f"{rid}#done" in book.conditions:
                 done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
             disjuncts = book.conditions[rid].disjuncts
             self._rules[rid] = _RuleStatic(
                 law,
                 rule,
-                disjuncts,
                 Interval(rule.from_ or dt.date.min, rule.to or FOREVER),
                 tuple(
                     tuple(dict.fromkeys((*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields))) for conj in disjuncts
@@ -164,23 +167,18 @@ class Evaluator:
                 str(rule.url),
                 rule.verified and law.spec.law.verified,
                 done is not None,
-                done.on or None if done is not None else None,
-                done.published or None if done is not None and not done.on else None,
-                f"{rid}#done" if done is not None and done.when is not None else None,
-                (done.on or (f"published.{done.published}" if done.published else "")) if done is not None else "",
+                done_on,
+                done_published,
+                done_when,
+                done_label,
             )
         self._laws: dict[str, _LawStatic] = {}
-        for law in book.laws:
-            gate = book.conditions.get(f"{law.id}/@applies")
-            self._laws[law.id] = _LawStatic(
-                law,
-                gate.disjuncts if gate is not None else None,
-                {name: term.description for name, term in law.spec.terms.items()},
-                bool(law.spec.parameters),
-            )
         # a law's row in the assessment, but for what depends on the practice: (before, after)
         self._law_rows: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         for law in book.laws:
+            gate = book.conditions.get(f"{law.id}/@applies")
+            applies = gate.disjuncts if gate is not None else None
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters))
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -285,9 +283,9 @@ class Evaluator:
                 continue
             # A dated parameter (an age raised on a day) splits the practice's period: the
             # rules are evaluated for each stretch with the values then in force.
-            stretches = _stretches(law, codes[0], always, spans) if static.dated_params else [(always, start)]
+            stretches = _stretches(law, codes[0], always, spans) if static.has_params else [(always, start)]
             for periods, on in stretches:
-                params = law.params_on(codes[0], on) if static.dated_params else ()
+                params = law.params_on(codes[0], on) if static.has_params else ()
                 if local is not None:
                     params = (*params, ("consumers_here", local))
                 key = (law_id, periods, params, in_force)
@@ -475,13 +473,6 @@ def _first_day(own: Interval, spans: Iterable[Interval], window: Interval) -> dt
         if start <= end and start <= window_end and end >= window_start:
             return start
     return None
-
-
-def _because(law: Law, lit: Literal, facts: dict[str, Any], spec_keys: dict[str, list[str]]) -> str:
-    text = describe(lit, facts, spec_keys)
-    if lit.term is not None and lit.term in law.spec.terms:
-        text = f"{law.spec.terms[lit.term].description}: {text}"
-    return text
 
 
 def _status(

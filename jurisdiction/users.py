@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .assessment import Assessment, Obligation
+from .assessment import OUT, Assessment, Obligation
 from .errors import InputError, Problem, UsageError, suggest
 from .evaluator import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Evaluator
 from .practice import Practice
@@ -704,9 +704,6 @@ def reference_rows(plan: UserPlan, cols: ColumnMap, rows: Iterable[Mapping[str, 
 
 # ---------------------------------------------------------------------------------------------
 # The result
-
-
-OUT = ConfigDict(frozen=True, extra="forbid")
 
 
 class StepUsers(BaseModel):

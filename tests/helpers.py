@@ -11,6 +11,8 @@ from jurisdiction.cli import run
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 RULES = ROOT / "rules"
+# a spec whose only pending obligation is a warning (the CLI and HTTP gates pass it)
+WARN_ONLY = ROOT / "tests" / "fixtures" / "specs" / "warn-only.yaml"
 
 
 @dataclass

@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from jurisdiction.cli import run
-from tests.helpers import EXAMPLES, ROOT, Result, cli
+from tests.helpers import EXAMPLES, ROOT, WARN_ONLY, Result, cli
 from tools.regen_golden import TODAY
 
 AS_HAPPENED = EXAMPLES / "linkedin-2024-as-happened.yaml"
@@ -148,25 +148,8 @@ def test_exit_codes_do_not_depend_on_the_format(fmt: str, fail_on: str, code: in
     assert check("linkedin-2024-planned-correctly", "--format", fmt, "--fail-on", fail_on).code == 0
 
 
-def test_warnings_fail_only_when_asked(tmp_path: Path) -> None:
-    spec = tmp_path / "spec.yaml"
-    # Order history reused for recommendations under a contract, properly notified: only the
-    # Art. 6(4) compatibility test (a warning) is not documented.
-    spec.write_text(
-        """id: warn-only
-title: Reuse order history for recommendations
-data_subjects: [customer]
-data_categories: [user.behavior.purchase_history]
-data_uses: [personalize.content]
-users: {regions: [DE], min_age: 18}
-control: opt_out
-existing_data: true
-legal_basis: contract
-starts: 2025-11-03
-policy: {discloses: [essential.service], updated: 2025-09-18, notified: 2025-09-18}
-""",
-        encoding="utf-8",
-    )
+def test_warnings_fail_only_when_asked() -> None:
+    spec = WARN_ONLY  # only the Art. 6(4) compatibility test (a warning) is pending
     data = json.loads(cli("check", spec, "--today", "2025-10-01", "--format", "json").out)
     pending = {o["id"]: o["severity"] for o in data["obligations"] if o["status"] != "met"}
     assert pending and set(pending.values()) == {"warning"}, pending

@@ -23,7 +23,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from tests.helpers import EXAMPLES, RULES, cli  # noqa: E402
+from tests.helpers import EXAMPLES, RULES, WARN_ONLY, cli  # noqa: E402
 
 HOST = "127.0.0.1"
 TOKEN = "test-token-4f1c"
@@ -324,18 +324,7 @@ def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
 def test_gate_is_the_cli_gate_warnings_never_fail(server: Server) -> None:
     # only a warning (the Art. 6(4) compatibility test) is pending: the verdict is
     # action_required, but, as with `jurisdiction check --fail-on action_required`, the gate passes
-    spec = b"""id: warn-only
-title: Reuse order history for recommendations
-data_subjects: [customer]
-data_categories: [user.behavior.purchase_history]
-data_uses: [personalize.content]
-users: {regions: [DE], min_age: 18}
-control: opt_out
-existing_data: true
-legal_basis: contract
-starts: 2025-11-03
-policy: {discloses: [essential.service], updated: 2025-09-18, notified: 2025-09-18}
-"""
+    spec = WARN_ONLY.read_bytes()
     body = server.assess(spec, query="?today=2025-10-01&fail_on=action_required").json()
     assert body["verdict"] == "action_required"
     assert body["gate"] == {"fail_on": "action_required", "passes": True}
