@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jurisdiction.rulebook import TEST_SUFFIXES
+from jurisdiction.law.rulebook import TEST_SUFFIXES
 
 ROOT = Path(__file__).resolve().parent
 
@@ -49,8 +49,8 @@ class RuleCase(pytest.Item):
         self.test, self.case, self.line, self.shown = test, case, line, shown
 
     def runtest(self) -> None:
-        from jurisdiction.evaluator import Evaluator
-        from jurisdiction.ruletests import run_case
+        from jurisdiction.evaluation.evaluator import Evaluator
+        from jurisdiction.evaluation.ruletests import run_case
 
         state = _book_and_evaluators()
         evaluators = state["evaluators"]

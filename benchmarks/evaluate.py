@@ -23,7 +23,7 @@ from pydantic_core import to_json  # noqa: E402
 
 from jurisdiction import RuleBook, load_practice  # noqa: E402
 from jurisdiction.engines import rete_available  # noqa: E402
-from jurisdiction.evaluator import Evaluator  # noqa: E402
+from jurisdiction.evaluation.evaluator import Evaluator  # noqa: E402
 
 SPEC = ROOT / "examples" / "linkedin-2024-as-happened.yaml"
 TODAY = dt.date(2024, 9, 20)

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from jurisdiction import Practice, RuleBook, load_practice, parse_practice  # noqa: E402
-from jurisdiction.evaluator import Evaluator  # noqa: E402
-from jurisdiction.parallel import cores, plan_workers  # noqa: E402
-from jurisdiction.ruletests import merge  # noqa: E402
+from jurisdiction.evaluation.batch import cores, plan_workers  # noqa: E402
+from jurisdiction.evaluation.evaluator import Evaluator  # noqa: E402
+from jurisdiction.evaluation.ruletests import merge  # noqa: E402
 
 TODAY = dt.date(2025, 6, 1)
 

@@ -31,9 +31,9 @@ TODAY = dt.date(2024, 9, 20)
 
 def worker(engine_name: str, table: str, runs: int) -> dict[str, object]:
     from jurisdiction import RuleBook, load_practice
-    from jurisdiction.evaluator import Evaluator
-    from jurisdiction.users import ColumnMap, counts_sql, plan_users
-    from jurisdiction.users_engines import DuckDBEngine, SparkEngine, TableEngine
+    from jurisdiction.evaluation.evaluator import Evaluator
+    from jurisdiction.users.backends import DuckDBEngine, SparkEngine, TableEngine
+    from jurisdiction.users.plan import ColumnMap, counts_sql, plan_users
 
     started = time.perf_counter()
     plan = plan_users(load_practice(SPEC), Evaluator(RuleBook.load()), TODAY)

@@ -8,13 +8,13 @@ practice needs, jurisdiction by jurisdiction, by when and in what order, with ci
     'blocked'
 """
 
-from ._version import __version__
-from .assessment import Assessment, JurisdictionResult, LawResult, Obligation, PlanStep
-from .errors import InputError, JurisdictionError, Problem, RuleError, SpecError, UsageError
-from .evaluator import Evaluator, evaluate
-from .practice import Policy, Practice, Users
-from .rulebook import RuleBook
-from .specs import iter_errors, load_practice, load_practices, parse_practice
+from jurisdiction._version import __version__
+from jurisdiction.errors import InputError, JurisdictionError, Problem, RuleError, SpecError, UsageError
+from jurisdiction.evaluation.assessment import Assessment, JurisdictionResult, LawResult, Obligation, PlanStep
+from jurisdiction.evaluation.evaluator import Evaluator, evaluate
+from jurisdiction.law.rulebook import RuleBook
+from jurisdiction.practice.model import Policy, Practice, Users
+from jurisdiction.practice.specs import iter_errors, load_practice, load_practices, parse_practice
 
 __all__ = [
     "Assessment",

@@ -1,3 +1,3 @@
-from .cli import main
+from jurisdiction.cli import main
 
 main()

@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from ._version import __version__
-from .assessment import Assessment
-from .errors import InputError, JurisdictionError, UsageError
-from .evaluator import Evaluator
-from .formats import FORMATS, render
-from .practice import Practice
-from .report import FAIL_ON
-from .rulebook import RuleBook
-from .waivers import Waivers
+from jurisdiction._version import __version__
+from jurisdiction.errors import InputError, JurisdictionError, UsageError
+from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.evaluator import Evaluator
+from jurisdiction.law.rulebook import RuleBook
+from jurisdiction.outputs.formats import FORMATS, render
+from jurisdiction.outputs.gate import FAIL_ON
+from jurisdiction.outputs.waivers import Waivers
+from jurisdiction.practice.model import Practice
 
 __all__ = ["main", "run"]
 
@@ -205,10 +205,10 @@ def _book(path: str | None, with_tests: bool = False) -> RuleBook:
 
 
 def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .inputs import git_show, read_specs, spec_files
-    from .loading import parse_bytes
-    from .report import Checked, Report
-    from .specs import practice_from_document
+    from jurisdiction.outputs.gate import Checked, Gate, Report
+    from jurisdiction.practice.inputs import git_show, read_specs, spec_files
+    from jurisdiction.practice.specs import practice_from_document
+    from jurisdiction.reading.loading import parse_bytes
 
     files = spec_files(args.paths, args.include or (), args.exclude or ())
     specs = read_specs(files, stdin=_STDIN, stdin_name=args.stdin_filename, fides_facts=args.fides_facts)
@@ -231,21 +231,22 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if old is not None:
                 base = evaluator.evaluate(practice_from_document(parse_bytes(old, f"{args.base}:{spec.source}")), today)
         items.append(Checked(assessment, spec.source, spec.document, base, gated_change=args.base is not None))
-    report = Report(items, args.fail_on, args.fail_on_warnings, tuple(expired), many=len(files) > 1 or len(items) > 1)
+    gate = Gate(args.fail_on, args.fail_on_warnings)
+    report = Report(items, gate, tuple(expired), many=len(files) > 1 or len(items) > 1)
     out.write(render(args.format, report))
     return report.exit_code
 
 
 def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .inputs import read_specs
-    from .report import Checked, Report
+    from jurisdiction.outputs.gate import Checked, Gate, Report
+    from jurisdiction.practice.inputs import read_specs
 
     old, new = (read_specs([p])[0] for p in (args.old, args.new))
     evaluator = Evaluator(_book(args.rules), args.engine)
     today = args.today or dt.date.today()
     before, after = evaluator.evaluate(old.practice, today), evaluator.evaluate(new.practice, today)
     item = Checked(after, new.source, new.document, before, gated_change=True)
-    report = Report([item], args.fail_on, args.fail_on_warnings)
+    report = Report([item], Gate(args.fail_on, args.fail_on_warnings))
     change = item.change
     assert change is not None
     if args.format == "json":
@@ -296,7 +297,7 @@ def _unique_ids(practices: Sequence[Practice]) -> None:
 
 
 def _waivers(args: argparse.Namespace, book: RuleBook) -> Waivers:
-    from .waivers import DEFAULT_FILE, load_waivers
+    from jurisdiction.outputs.waivers import DEFAULT_FILE, load_waivers
 
     if args.waivers:
         return load_waivers(args.waivers, book.rules)
@@ -319,8 +320,8 @@ def _evaluate(evaluator: Evaluator, practices: list[Practice], today: dt.date, e
 
 
 def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .explain import explain_practice, render_explanation
-    from .specs import load_practice
+    from jurisdiction.evaluation.explain import explain_practice, render_explanation
+    from jurisdiction.practice.specs import load_practice
 
     practice = load_practice(args.spec)
     evaluator = Evaluator(_book(args.rules), args.engine)
@@ -337,7 +338,7 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.action == "lint":
         return _lint(book, args, out)
     if args.action == "matrix":
-        from .matrix import render_matrix
+        from jurisdiction.law.matrix import render_matrix
 
         text = render_matrix(book)
         if args.write:
@@ -381,7 +382,7 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     f"{', ' + str(row['unverified_rules']) + ' unverified' if row['unverified_rules'] else ''}\n"
                 )
         return 0
-    from .ruletests import run_tests
+    from jurisdiction.evaluation.ruletests import run_tests
 
     results = list(run_tests(book, args.engine))
     failed = [r for r in results if not r.passed]
@@ -439,7 +440,7 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _lint(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
-    from .lint import lint
+    from jurisdiction.law.lint import lint
 
     findings = lint(book, tested={test.law for _, test, _ in book.tests})
     errors = [f for f in findings if f.level == "error"]
@@ -456,7 +457,7 @@ def _lint(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .regions import search
+    from jurisdiction.vocabulary.regions import search
 
     rows = search(args.query)
     if args.format == "json":
@@ -482,7 +483,7 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
-        from .server import run_server
+        from jurisdiction.service.server import run_server
     except ImportError as exc:
         raise UsageError(
             f"`jurisdiction serve` needs the serve extra ({exc.name} is missing): pip install 'jurisdiction[serve]'"
@@ -500,9 +501,9 @@ def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .loading import load_document
-    from .specs import practice_from_document
-    from .users import parse_column_map, plan_users, render_users_json, render_users_text
+    from jurisdiction.practice.specs import practice_from_document
+    from jurisdiction.reading.loading import load_document
+    from jurisdiction.users.plan import parse_column_map, plan_users, render_users_json, render_users_text
 
     columns = parse_column_map(args.columns)
     document = load_document(args.spec)
@@ -510,7 +511,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     today = args.today or dt.date.today()
     plan = plan_users(practice, Evaluator(_book(args.rules), args.rule_engine), today)
     if args.print_sql:
-        from .users import counts_sql, ids_sql
+        from jurisdiction.users.plan import counts_sql, ids_sql
 
         dialect = "spark" if args.engine == "spark" else "duckdb"
         out.write(counts_sql(plan, columns, args.table, dialect))
@@ -521,7 +522,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return 0
     if not args.table_path:
         raise UsageError("jurisdiction users: give the user table with --users PATH (or --print-sql)")
-    from .users_engines import count_users
+    from jurisdiction.users.backends import count_users
 
     progress = _progress_bar(err, "users") if getattr(err, "isatty", lambda: False)() else None
     counts = count_users(plan, args.table_path, columns, engine=args.engine, out=args.out, progress=progress)
@@ -530,8 +531,8 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.format == "json":
         out.write(render_users_json(counts))
     elif args.format == "html":
-        from .html import render_html
-        from .report import Checked, Report
+        from jurisdiction.outputs.gate import Checked, Report
+        from jurisdiction.outputs.html_report import render_html
 
         out.write(render_html(Report([Checked(plan.assessment, args.spec, document)]), users={counts.practice: counts}))
     else:
@@ -549,7 +550,7 @@ def _progress_bar(err: IO[str], label: str) -> Any:
 
 
 def _schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .schemas import schema_text
+    from jurisdiction.schemas import schema_text
 
     out.write(schema_text(args.which))
     return 0

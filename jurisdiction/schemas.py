@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from .assessment import Assessment
-from .practice import Practice
-from .rulefile import RuleFile, TestFile
+from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.law.rulefile import RuleFile, TestFile
+from jurisdiction.practice.model import Practice
 
 __all__ = ["SCHEMAS", "schema_text"]
 

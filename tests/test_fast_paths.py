@@ -24,19 +24,18 @@ from pydantic_core import to_json
 from ruamel.yaml import YAML
 
 import jurisdiction.engines.native as native_module
-import jurisdiction.evaluator as evaluator_module
+import jurisdiction.evaluation.evaluator as evaluator_module
 from jurisdiction import RuleBook
-from jurisdiction.assessment import Assessment
-from jurisdiction.compiler import CompiledCondition
 from jurisdiction.engines import FactSet, Matches
 from jurisdiction.engines.native import NativeEngine
 from jurisdiction.errors import InputError, Problem, SpecError
-from jurisdiction.evaluator import Evaluator, verdict_of
-from jurisdiction.facts import practice_facts
-from jurisdiction.loading import MAX_BYTES, load_document, parse_bytes
-from jurisdiction.practice import Practice
-from jurisdiction.ruletests import merge
-from jurisdiction.specs import _plain_json, load_practice, parse_practice, practice_from_document
+from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.evaluator import Evaluator, verdict_of
+from jurisdiction.law.compiler import CompiledCondition
+from jurisdiction.law.facts import practice_facts
+from jurisdiction.practice.model import Practice
+from jurisdiction.practice.specs import _plain_json, load_practice, merge, parse_practice, practice_from_document
+from jurisdiction.reading.loading import MAX_BYTES, load_document, parse_bytes
 from tests.helpers import EXAMPLES, ROOT, RULES
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

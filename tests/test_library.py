@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from jurisdiction import RuleBook, evaluate, parse_practice
-from jurisdiction.regions import subdivisions_of
+from jurisdiction.vocabulary.regions import subdivisions_of
 from tests.helpers import RULES
 
 BOOK = RuleBook.load(RULES, with_tests=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jurisdiction import RuleBook
-from jurisdiction.matrix import render_matrix
+from jurisdiction.law.matrix import render_matrix
 from tests.helpers import ROOT, RULES, cli
 
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from jurisdiction import RuleBook, parse_practice
 from jurisdiction.engines import rete_available
-from jurisdiction.evaluator import Evaluator
-from jurisdiction.ruletests import merge
-from jurisdiction.taxonomy import taxonomy
+from jurisdiction.evaluation.evaluator import Evaluator
+from jurisdiction.practice.specs import merge
+from jurisdiction.vocabulary.taxonomy import taxonomy
 from tests.helpers import RULES
 
 pytestmark = pytest.mark.skipif(not rete_available(), reason="durable_rules does not import on this Python")

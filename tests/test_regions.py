@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from jurisdiction.regions import check_code, expand, membership, name_of, search, subdivisions_of
+from jurisdiction.vocabulary.regions import check_code, expand, membership, name_of, search, subdivisions_of
 from tests.helpers import cli
 
 D = dt.date

@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from jurisdiction.loading import load_document
+from jurisdiction.reading.loading import load_document
 from jurisdiction.schemas import DIR, SCHEMAS, schema_text
 from tests.helpers import EXAMPLES, ROOT, RULES, cli
 

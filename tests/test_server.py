@@ -125,7 +125,7 @@ def test_json_body_and_fail_on(server: Server) -> None:
 
 
 def _spec_data() -> dict[str, object]:
-    from jurisdiction.loading import load_document
+    from jurisdiction.reading.loading import load_document
 
     return load_document(SPEC).data  # type: ignore[no-any-return]
 

@@ -34,9 +34,9 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from jurisdiction.loading import load_document  # noqa: E402
-from jurisdiction.report import FAIL_ON  # noqa: E402
-from jurisdiction.server import ServerSettings, _Edge, _quick_query, _Service  # noqa: E402
+from jurisdiction.outputs.gate import FAIL_ON  # noqa: E402
+from jurisdiction.reading.loading import load_document  # noqa: E402
+from jurisdiction.service.server import ServerSettings, _Edge, _quick_query, _Service  # noqa: E402
 from tests.helpers import EXAMPLES, ROOT  # noqa: E402
 from tests.test_server import SPEC, Server, start  # noqa: E402
 
@@ -451,7 +451,7 @@ def test_two_workers_serve_a_burst_and_stop_cleanly(
 
 # -- the garbage collector -----------------------------------------------------------------------
 def _freeze_counts(code: str) -> dict[str, int]:
-    prelude = "import gc, json\nfrom jurisdiction import server\nseen = {'start': gc.get_freeze_count()}\n"
+    prelude = "import gc, json\nfrom jurisdiction.service import server\nseen = {'start': gc.get_freeze_count()}\n"
     done = subprocess.run(
         [sys.executable, "-c", prelude + code + "\nprint(json.dumps(seen))"],
         cwd=ROOT,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jurisdiction.taxonomy import KINDS, taxonomy
+from jurisdiction.vocabulary.taxonomy import KINDS, taxonomy
 
 
 def test_snapshot_matches_installed_fideslang() -> None:

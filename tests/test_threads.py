@@ -13,8 +13,8 @@ import pytest
 
 from jurisdiction import Assessment, Practice, RuleBook, parse_practice
 from jurisdiction.engines import rete_available
-from jurisdiction.evaluator import Evaluator
-from jurisdiction.ruletests import merge
+from jurisdiction.evaluation.evaluator import Evaluator
+from jurisdiction.practice.specs import merge
 from tests.helpers import RULES
 
 THREADS = 8
@@ -121,7 +121,7 @@ def test_evaluate_many_is_identical_and_in_order() -> None:
 
 
 def test_evaluate_many_small_batch_stays_in_process() -> None:
-    from jurisdiction.parallel import plan_workers
+    from jurisdiction.evaluation.batch import plan_workers
 
     assert plan_workers(1, None) == 1
     assert plan_workers(10, None) == 1

@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 
 from jurisdiction.cli import run
-from jurisdiction.evaluator import Evaluator
-from jurisdiction.rulebook import RuleBook
-from jurisdiction.specs import load_practice
-from jurisdiction.users import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
+from jurisdiction.evaluation.evaluator import Evaluator
+from jurisdiction.law.rulebook import RuleBook
+from jurisdiction.practice.specs import load_practice
+from jurisdiction.users.plan import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
 
 from .helpers import EXAMPLES, ROOT, cli
 
 duckdb = pytest.importorskip("duckdb")
 sys.path.insert(0, str(ROOT))
-from jurisdiction.users_engines import DuckDBEngine, count_users  # noqa: E402
+from jurisdiction.users.backends import DuckDBEngine, count_users  # noqa: E402
 from tools.synthetic_users import generate, rows_of  # noqa: E402
 
 LINKEDIN = EXAMPLES / "linkedin-2024-as-happened.yaml"
@@ -191,7 +191,7 @@ def _spark_ready() -> bool:
 @pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (the spark extra) and Java")
 @pytest.mark.parametrize(("spec", "today"), CASES, ids=["linkedin", "kids"])
 def test_spark_gives_the_same_counts_as_duckdb(spec: Path, today: dt.date, table: Path, evaluator: Evaluator) -> None:
-    from jurisdiction.users_engines import SparkEngine
+    from jurisdiction.users.backends import SparkEngine
 
     plan = plan_users(load_practice(spec), evaluator, today)
     on_duck = count_users(plan, str(table), COLUMNS, engine="duckdb")

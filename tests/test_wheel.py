@@ -48,6 +48,6 @@ def test_wheel_installs_and_checks_from_anywhere(tmp_path: Path) -> None:
     shipped = {row["id"] for row in json.loads(listed.stdout)}
     assert shipped == {p.parent.name for p in RULES.glob("*/law.yaml")}
     where = _run(
-        bindir / "python", "-c", "import jurisdiction.rulebook as r; print(r.default_rules_dir())", cwd=elsewhere
+        bindir / "python", "-c", "import jurisdiction.law.rulebook as r; print(r.default_rules_dir())", cwd=elsewhere
     )
     assert "site-packages" in where.stdout and where.stdout.strip().endswith("_rules")

@@ -1,4 +1,4 @@
-"""Write jurisdiction/data/fideslang_taxonomy.json from the installed fideslang package.
+"""Write jurisdiction/vocabulary/data/fideslang_taxonomy.json from the installed fideslang package.
 
 Run: python tools/snapshot_taxonomy.py   (needs the `dev` extra, which installs fideslang)
 tests/test_taxonomy.py fails when the snapshot drifts from the installed fideslang.
@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "jurisdiction" / "data" / "fideslang_taxonomy.json"
+OUT = Path(__file__).resolve().parents[1] / "jurisdiction" / "vocabulary" / "data" / "fideslang_taxonomy.json"
 
 
 def snapshot() -> dict[str, object]:

@@ -8,48 +8,20 @@ parity test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
 
-from ..compiler import CompiledCondition
-from ..errors import UsageError
+from jurisdiction.engines.base import Engine, FactSet, Matches
+from jurisdiction.errors import UsageError
+from jurisdiction.law.compiler import CompiledCondition
 
 __all__ = ["ENGINES", "Engine", "FactSet", "Matches", "make_engine", "rete_available"]
-
-Matches = dict[str, tuple[int, ...]]
-
-
-@dataclass(frozen=True)
-class FactSet:
-    """The facts of one (law, group of jurisdictions) evaluation. Unknown facts are absent;
-    parameters appear as `param:<name>`.
-
-    `shared`, when given, is the practice's own facts: `values` is `shared` plus only
-    `param:*` entries and per-jurisdiction facts (`consumers_here`). Fact sets of one `match`
-    call with the same `shared` object agree on every other fact, so an engine may test a
-    literal over those facts once for all of them."""
-
-    law: str
-    values: Mapping[str, Any]
-    shared: Mapping[str, Any] | None = None
-
-
-class Engine(Protocol):
-    name: str
-
-    def match(self, factsets: Sequence[FactSet]) -> list[Matches]:
-        """For each fact set: condition id → indexes of the conjunctions that hold (only
-        conditions with at least one)."""
-        ...
-
 
 ENGINES = ("auto", "rete", "native")
 
 
 def rete_available() -> bool:
     try:
-        from . import rete
+        from jurisdiction.engines import rete
 
         return rete.available()
     except ImportError:
@@ -63,7 +35,7 @@ def make_engine(name: str, conditions: Mapping[str, CompiledCondition]) -> Engin
     if name == "auto":
         name = "native"  # measured faster on every size we ship: benchmarks/evaluate.py
     if name == "rete":
-        from . import rete
+        from jurisdiction.engines import rete
 
         if not rete.available():
             raise UsageError(
@@ -71,6 +43,6 @@ def make_engine(name: str, conditions: Mapping[str, CompiledCondition]) -> Engin
                 f"({rete.import_error()}); use --engine native"
             )
         return rete.ReteEngine(conditions)
-    from .native import NativeEngine
+    from jurisdiction.engines.native import NativeEngine
 
     return NativeEngine(conditions)

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..compiler import CompiledCondition, Literal, ParamRef
-from ..facts import FACTS
-from . import FactSet, Matches
+from jurisdiction.engines.base import FactSet, Matches
+from jurisdiction.law.compiler import CompiledCondition, Literal, ParamRef
+from jurisdiction.law.facts import FACTS
 
 __all__ = ["NativeEngine", "is_local"]
 

@@ -29,9 +29,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..compiler import CompiledCondition, Literal, ParamRef
-from ..facts import FACTS
-from . import FactSet, Matches
+from jurisdiction.engines.base import FactSet, Matches
+from jurisdiction.law.compiler import CompiledCondition, Literal, ParamRef
+from jurisdiction.law.facts import FACTS
 
 try:  # durable_rules 2.0.28 does not import on CPython 3.13 (PyEval_CallObject is gone)
     from durable import engine as _durable_engine

@@ -1,0 +1,171 @@
+"""Step 5 (output side): the assessment, as pydantic models whose JSON is the contract in
+DESIGN.md. Every field is described so that the generated schema documents itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jurisdiction.law.rulefile import ObligationKind, Severity, Status
+
+__all__ = [
+    "Assessment",
+    "JurisdictionResult",
+    "LawResult",
+    "Obligation",
+    "ObligationDetail",
+    "PlanStep",
+    "UserCounts",
+    "Verdict",
+]
+
+Verdict = Literal["clear", "action_required", "blocked"]
+OUT = ConfigDict(frozen=True, extra="forbid")
+
+
+# The plan: the phase each kind of obligation belongs to (steps are ordered by it), and
+# each step's title.
+PHASE = {
+    "prohibited": 0,
+    "policy_update": 1,
+    "notice": 2,
+    "consent": 3,
+    "opt_out": 3,
+    "parental_consent": 3,
+    "impact_assessment": 4,
+    "disclosure": 5,
+}
+STEP_TITLE = {
+    "prohibited": "Stop: the practice is prohibited here as planned",
+    "policy_update": "Update the privacy policy to disclose the practice",
+    "notice": "Notify users individually, with the lead time",
+    "consent": "Obtain opt-in consent before processing",
+    "opt_out": "Offer the opt-out / objection route before processing",
+    "parental_consent": "Obtain verifiable parental consent",
+    "impact_assessment": "Complete the assessments before processing starts",
+    "disclosure": "Publish the required documentation",
+}
+SEVERITY_OF_STATUS = {"met": 0, "pending": 1, "violated": 2}
+
+
+class ObligationDetail(BaseModel):
+    """Where an obligation's due date or status differs between jurisdictions."""
+
+    model_config = OUT
+    jurisdictions: list[str] = Field(description="Codes this detail covers.")
+    due: dt.date = Field(description="Due date there.")
+    status: Status = Field(description="Status there.")
+    because: list[str] = Field(description="Why, there.")
+
+
+class Waiver(BaseModel):
+    """A recorded decision to accept an obligation as not met, for a time."""
+
+    model_config = OUT
+    obligation: str = Field(description="Obligation id or glob it was written for.")
+    reason: str
+    owner: str
+    expires: dt.date
+    source: str = Field(description="Waivers file and line.")
+
+
+class Obligation(BaseModel):
+    """Something the practice owes, under one rule, in one or more jurisdictions."""
+
+    model_config = OUT
+    id: str = Field(description="Rule id: <law>/<rule>.")
+    title: str = Field(description="What to do.")
+    kind: ObligationKind = Field(description="Kind of obligation.")
+    law: str = Field(description="Law id.")
+    jurisdictions: list[str] = Field(description="Codes where it applies.")
+    citation: str = Field(description="Article/section.")
+    url: str = Field(description="Source URL.")
+    due: dt.date = Field(description="Earliest date by which it must be met.")
+    status: Status = Field(description="met | pending | violated (worst across jurisdictions).")
+    severity: Severity = Field(description="blocking | warning.")
+    because: list[str] = Field(
+        description="The legal reason, the spec facts that made the rule apply, and what decided the status."
+    )
+    verified: bool = Field(True, description="False where the rule's source was not checked against the primary text.")
+    uncertain: str | None = Field(None, description="Where the law is unsettled, and the reading taken.")
+    details: list[ObligationDetail] | None = Field(None, description="Per-jurisdiction differences.")
+    fields: list[str] = Field(
+        default_factory=list,
+        description="The spec fields that made the rule apply "
+        "or decided its status (dotted paths), most telling first.",
+    )
+    waived: Waiver | None = Field(
+        None, description="Set when a waiver covers this obligation; it then does not count toward the verdict."
+    )
+
+
+class JurisdictionResult(BaseModel):
+    """One code in scope of the practice."""
+
+    model_config = OUT
+    code: str = Field(description="ISO 3166-1/-2 code.")
+    name: str = Field(description="Name (pycountry).")
+    affected: bool = Field(description="Users here are within the practice.")
+    reason: str | None = Field(None, description="Why not affected, or a note.")
+    laws: list[str] = Field(default_factory=list, description="Laws in the library that apply here.")
+    obligations: list[str] = Field(default_factory=list, description="Obligation ids that apply here.")
+    below_thresholds: list[str] | None = Field(
+        None, description="Laws in force here whose applicability thresholds the business does not meet."
+    )
+
+
+class LawResult(BaseModel):
+    """A law that applies somewhere in scope."""
+
+    model_config = OUT
+    id: str
+    title: str
+    citation: str
+    url: str
+    effective: dt.date = Field(
+        description="Earliest day it is in force in a jurisdiction in scope (within the practice's period)."
+    )
+    status: Literal["in_force", "upcoming"] = Field(description="upcoming: enacted, in force after `today`.")
+    jurisdictions: int = Field(description="How many codes in scope it applies to.")
+    verified: bool = True
+    uncertain: str | None = None
+
+
+class PlanStep(BaseModel):
+    """One step of the ordered plan."""
+
+    model_config = OUT
+    step: int = Field(description="1-based order.")
+    kind: ObligationKind
+    title: str = Field(description="What the step is.")
+    due: dt.date = Field(description="Earliest due date among its obligations.")
+    status: Status = Field(description="Worst status among its obligations.")
+    jurisdictions: list[str]
+    obligations: list[str]
+
+
+class UserCounts(BaseModel):
+    """User numbers, when the spec gives `users.counts`."""
+
+    model_config = OUT
+    affected: int = Field(description="Users in affected jurisdictions.")
+    excluded: int = Field(0, description="Users in jurisdictions the practice leaves out.")
+
+
+class Assessment(BaseModel):
+    """The answer for one practice as of one date."""
+
+    model_config = OUT
+    practice: str = Field(description="Practice id.")
+    title: str = Field(description="Practice title.")
+    today: dt.date = Field(description="Evaluation date.")
+    verdict: Verdict
+    rules_revision: str = Field(description="Version and content hash of the rule library.")
+    jurisdictions: list[JurisdictionResult]
+    laws: list[LawResult]
+    obligations: list[Obligation]
+    plan: list[PlanStep]
+    users: UserCounts | None = None
+    assumptions: list[str] = Field(default_factory=list, description="Unknown spec facts and the reading taken.")

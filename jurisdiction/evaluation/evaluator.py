@@ -1,0 +1,640 @@
+"""Step 5: evaluate a practice against a rule book, as of a date.
+
+    scope → laws in force (or upcoming) per jurisdiction → fact sets (deduplicated) →
+    engine matches → obligations with due dates and statuses → verdict and ordered plan.
+
+Dates: a rule's obligation is due `days_before` the practice's start, or on the day the rule
+first applies there if that is later (a law enacted but not yet in force shows as an
+upcoming obligation). Status: `met` when the spec shows it done by the due date, `violated`
+when done late or not done and the due date has passed, else `pending`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from jurisdiction.engines import Engine, FactSet, Matches, make_engine
+from jurisdiction.engines.native import is_local
+from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
+from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
+from jurisdiction.evaluation.words import describe
+from jurisdiction.law.compiler import Literal
+from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
+from jurisdiction.law.rulebook import Law, RuleBook
+from jurisdiction.law.rulefile import Rule, Status
+from jurisdiction.practice.model import Practice
+from jurisdiction.vocabulary.regions import FOREVER, Interval, expand, name_of
+
+__all__ = ["Evaluator", "Owed", "PlainAssessment", "evaluate", "verdict_of"]
+
+SCOPES_KEPT = 512
+
+
+class Owed(Protocol):
+    """What the verdict and the gate read of an obligation (an `Obligation` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def waived(self) -> object: ...
+
+
+class PlainAssessment(NamedTuple):
+    """An assessment as plain data (`data`: the JSON tree, dates as `datetime.date`), its
+    verdict, and its obligations as the gate reads them."""
+
+    data: dict[str, Any]
+    verdict: Verdict
+    obligations: tuple[Owed, ...]
+
+
+# A hit: one rule's answer for one group of codes.
+# (codes, due, status, because, fields)
+_Hit = tuple[tuple[str, ...], dt.date, Status, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _RuleStatic:
+    """What the evaluator needs of a rule that does not depend on the practice."""
+
+    law: Law
+    rule: Rule
+    own: Interval  # the rule's own from/to
+    fields: tuple[tuple[str, ...], ...]  # per conjunction: the spec fields it reads, then done fields
+    # per conjunction, per literal: (literal, its number, whether it reads a jurisdiction's
+    # values, the law's term description to put before it)
+    words: tuple[tuple[tuple[Literal, int, bool, str], ...], ...]
+    local: tuple[bool, ...]  # per conjunction: whether it reads a jurisdiction's values
+    lead: dt.timedelta  # due.days_before
+    url: str
+    verified: bool
+    # how the spec shows it done: a date field (`done.on`) or a published document, and the
+    # `done.when` condition's id
+    done: bool
+    done_on: str | None
+    done_published: str | None
+    done_when: str | None
+    done_label: str
+
+
+@dataclass(frozen=True)
+class _LawStatic:
+    law: Law
+    gate: tuple[tuple[Literal, ...], ...] | None  # the law's applicability condition, if any
+    has_params: bool  # per-jurisdiction parameters, which may also change during a practice
+
+
+class Evaluator:
+    """A rule book bound to an engine. Immutable after construction; share it freely.
+
+    It keeps a few caches of answers that do not depend on the practice's facts (which laws
+    reach which codes, and how codes group) — bounded, and safe to share between threads."""
+
+    def __init__(self, book: RuleBook, engine: str | Engine = "auto") -> None:
+        self.book = book
+        self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
+        self._rules: dict[str, _RuleStatic] = {}
+        numbers: dict[Literal, int] = {}
+        for rid, (law, rule) in book.rules.items():
+            terms = law.spec.terms
+            done = rule.done
+            done_fields: list[str] = []
+            done_on = done_published = done_when = None
+            done_label = ""
+            if done is not None:
+                done_on, done_when = done.on or None, f"{rid}#done" if done.when is not None else None
+                done_published = done.published or None if done_on is None else None
+                done_label = done_on or (f"published.{done_published}" if done_published else "")
+                if done.on is not None:
+                    done_fields.append(DONE_FIELDS[done.on])
+                if done.published is not None:
+                    done_fields.append(f"published.{done.published}")
+            if f"{rid}#done" in book.conditions:
+                done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
+            disjuncts = book.conditions[rid].disjuncts
+            self._rules[rid] = _RuleStatic(
+                law,
+                rule,
+                Interval(rule.from_ or dt.date.min, rule.to or FOREVER),
+                tuple(
+                    tuple(dict.fromkeys((*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields))) for conj in disjuncts
+                ),
+                tuple(
+                    tuple(
+                        (
+                            lit,
+                            numbers.setdefault(lit, len(numbers)),
+                            is_local(lit),
+                            f"{terms[lit.term].description}: " if lit.term is not None and lit.term in terms else "",
+                        )
+                        for lit in conj
+                    )
+                    for conj in disjuncts
+                ),
+                tuple(any(is_local(lit) for lit in conj) for conj in disjuncts),
+                dt.timedelta(days=rule.due.days_before),
+                str(rule.url),
+                rule.verified and law.spec.law.verified,
+                done is not None,
+                done_on,
+                done_published,
+                done_when,
+                done_label,
+            )
+        self._laws: dict[str, _LawStatic] = {}
+        # a law's row in the assessment, but for what depends on the practice: (before, after)
+        self._law_rows: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for law in book.laws:
+            gate = book.conditions.get(f"{law.id}/@applies")
+            applies = gate.disjuncts if gate is not None else None
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters))
+            spec = law.spec.law
+            tail: dict[str, Any] = {"verified": spec.verified}
+            if spec.uncertain is not None:
+                tail["uncertain"] = spec.uncertain
+            self._law_rows[law.id] = (
+                {"id": law.id, "title": spec.title, "citation": spec.citation, "url": str(spec.url)},
+                tail,
+            )
+        self._plans: dict[str, tuple[tuple[str, Any, bool], ...]] = {}
+        # (affected codes, user counts) → the codes grouped by law and law profile
+        self._bucket_cache: dict[tuple[Any, ...], tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]] = {}
+
+    def _code_plan(self, code: str) -> tuple[tuple[str, Any, bool], ...]:
+        """(law id, law profile, whether the law reads the code's user count) for every law that
+        ever applies to `code`; cached."""
+        plan = self._plans.get(code)
+        if plan is None:
+            book = self.book
+            plan = self._plans[code] = tuple(
+                (law.id, law.profile(code), "consumers_here" in book.facts_used(law.id))
+                for law, _ in book.laws_for(code)
+            )
+        return plan
+
+    def _buckets(
+        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
+    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
+        """Codes whose law profile is the same (every US state under a federal law) are worked
+        out once: (law id, profile, the code's own user count if the law reads it, codes).
+        Kept for the last few hundred scopes (region sets repeat: the US, the EU, ...)."""
+        if counts:  # only a count of a code in scope whose laws read it changes the answer
+            here = set(affected)
+            counts = tuple(
+                (code, n) for code, n in counts if code in here and any(c for _, _, c in self._code_plan(code))
+            )
+        found = self._bucket_cache.get((affected, counts))
+        if found is None:
+            found = self._bucket_codes(affected, counts)
+            if len(self._bucket_cache) >= SCOPES_KEPT:
+                with contextlib.suppress(RuntimeError, StopIteration):  # another thread got there first
+                    self._bucket_cache.pop(next(iter(self._bucket_cache)), None)  # the oldest
+            self._bucket_cache[(affected, counts)] = found
+        return found
+
+    def _bucket_codes(
+        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
+    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
+        local = dict(counts)
+        buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
+        for code in affected:
+            for law_id, profile, counted in self._code_plan(code):
+                buckets[(law_id, profile, local.get(code) if counted else None)].append(code)
+        return tuple((law_id, profile, here, tuple(codes)) for (law_id, profile, here), codes in buckets.items())
+
+    def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
+        return self.evaluate_many([practice], today)[0]
+
+    def evaluate_many(
+        self, practices: Sequence[Practice], today: dt.date, *, workers: int | None = None
+    ) -> list[Assessment]:
+        """Every practice as of `today`, in order. Big batches run on a process pool (one
+        process per core; `workers` overrides), small ones in-process: `jurisdiction.evaluation.batch`."""
+        processes = plan_workers(len(practices), workers)
+        if processes == 1 or self.engine.name not in ("native", "rete"):
+            return [self._evaluate(p, today) for p in practices]
+        make = functools.partial(Evaluator, self.book, self.engine.name)
+        return evaluate_in_processes(self, make, practices, today, processes)
+
+    def evaluate_plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
+        """The assessment as plain data, for a caller that only serialises it (the HTTP
+        service): pydantic's `to_json(result.data)` gives the bytes of `evaluate(...)
+        .model_dump_json(exclude_none=True)`, without building the models (docs/api.md)."""
+        return self._plain(practice, today)
+
+    # ------------------------------------------------------------------------------------
+    def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:
+        return Assessment.model_validate(self._plain(practice, today).data)
+
+    def _plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
+        """The whole evaluation. It builds plain dicts in the models' field order, leaving out
+        what is None, and lets pydantic validate the tree in one call when a model is wanted:
+        that is several times cheaper than building the few hundred models one by one."""
+        book = self.book
+        start = practice.starts
+        window = Interval(start, practice.ends or FOREVER)
+        included = expand(practice.users.regions, start, book.subdivided)
+        excluded = set(expand(practice.users.exclude, start, book.subdivided))
+        affected = tuple(c for c in included if c not in excluded)
+        counts = practice.users.counts
+
+        base = practice_facts(practice)
+        keys = spec_keys(practice)
+
+        # Fact sets deduplicated by (law, spans, parameter values, first day in force).
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
+        for law_id, profile, local, codes in self._buckets(affected, tuple(counts.items())):
+            static = self._laws[law_id]
+            law, always = static.law, profile[0]
+            spans, in_force = _within(always, window)
+            if in_force is None:
+                continue
+            # A dated parameter (an age raised on a day) splits the practice's period: the
+            # rules are evaluated for each stretch with the values then in force.
+            stretches = _stretches(law, codes[0], always, spans) if static.has_params else [(always, start)]
+            for periods, on in stretches:
+                params = law.params_on(codes[0], on) if static.has_params else ()
+                if local is not None:
+                    params = (*params, ("consumers_here", local))
+                key = (law_id, periods, params, in_force)
+                found_codes = groups.get(key)
+                if found_codes is None:
+                    groups[key] = list(codes)
+                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base)
+                else:
+                    found_codes.extend(codes)
+        metas = list(group_meta.values())
+        matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
+
+        hits: dict[str, list[_Hit]] = defaultdict(list)
+        assumptions: set[str] = set()
+        below: dict[str, set[str]] = defaultdict(set)
+        laws_here: dict[str, list[str]] = defaultdict(list)
+        codes_of: dict[str, set[str]] = defaultdict(set)  # law → codes it applies to
+        first_day: dict[str, dt.date] = {}
+        # each literal put in words once per practice (once per fact set if it reads a
+        # jurisdiction's values): (text, whether the fact is known)
+        texts: dict[object, tuple[str, bool]] = {}
+        answered: dict[tuple[Any, ...], tuple[dt.date, Status, tuple[str, ...], tuple[str, ...]]] = {}
+        dates = {
+            "policy_updated": practice.policy.updated,
+            "policy_notified": practice.policy.notified,
+            "starts": start,
+        }
+
+        rules = self._rules
+        for (law_id, _, _, in_force), members, (static, periods, facts), found in zip(
+            groups, groups.values(), metas, matches, strict=True
+        ):
+            if static.gate is not None:
+                gate = found.get(f"{law_id}/@applies")
+                if gate is None:  # the business is below the law's thresholds
+                    for code in members:
+                        below[code].add(law_id)
+                    continue
+                assumptions.update(
+                    f"{law_id} applicability: {describe(lit, facts)}"
+                    for lit in static.gate[gate[0]]
+                    if lit.fact not in facts
+                )
+            for code in members:
+                laws_here[code].append(law_id)
+            codes_of[law_id].update(members)
+            first_day[law_id] = min(first_day.get(law_id, in_force), in_force)
+            group_codes = tuple(members)
+            for rid, conjs in found.items():
+                rs = rules.get(rid)
+                if rs is None:
+                    continue  # a `#done` or `@applies` condition
+                effective = _first_day(rs.own, periods, window)
+                if effective is None:
+                    continue
+                conj = conjs[0]
+                # A rule that reads nothing of the jurisdiction gives the same answer in every
+                # group that reaches it on the same day (the GDPR in 27 countries): once.
+                same = None if rs.local[conj] else (rid, conj, effective, rs.done_when in found)
+                hit = answered.get(same) if same is not None else None
+                if hit is None:
+                    rule = rs.rule
+                    why = [rule.because]
+                    for lit, number, local, prefix in rs.words[conj]:
+                        slot: object = (number, id(facts)) if local else number
+                        text = texts.get(slot)
+                        if text is None:
+                            text = texts[slot] = (describe(lit, facts, keys), lit.fact in facts)
+                        why.append(prefix + text[0])
+                        if not text[1]:
+                            assumptions.add(text[0])
+                    due = max(start - rs.lead, effective)
+                    if rule.due.transition is not None and start < effective:
+                        due = max(due, rule.due.transition)
+                    status, said = _status(rs, found, dates, practice.published, due, today)
+                    if effective > start:
+                        why.append(f"applies from {effective.isoformat()}, after the practice started")
+                    why.append(said)
+                    hit = (due, status, tuple(why), rs.fields[conj])
+                    if same is not None:
+                        answered[same] = hit
+                hits[rid].append((group_codes, *hit))
+
+        owed = [_obligation(rules[rid], rid, hits[rid]) for rid in sorted(hits)]
+        by_code: dict[str, list[str]] = defaultdict(list)
+        for ob in owed:  # in id order, so each code's list is sorted
+            for code in ob.jurisdictions:
+                by_code[code].append(ob.id)
+
+        jurisdictions = []
+        for code in included:
+            if code in excluded:
+                jurisdictions.append(
+                    {
+                        "code": code,
+                        "name": name_of(code),
+                        "affected": False,
+                        "reason": "excluded by the practice (users.exclude)",
+                        "laws": [],
+                        "obligations": [],
+                    }
+                )
+                continue
+            laws = sorted(set(laws_here[code])) if code in laws_here else []
+            row: dict[str, Any] = {"code": code, "name": name_of(code), "affected": True}
+            if not laws:
+                row["reason"] = "no law in the rule library applies here"
+            row["laws"] = laws
+            row["obligations"] = by_code.get(code, [])
+            thresholds = sorted(below[code] - set(laws)) if code in below else None
+            if thresholds:
+                row["below_thresholds"] = thresholds
+            jurisdictions.append(row)
+
+        verdict = verdict_of(owed)
+        data: dict[str, Any] = {
+            "practice": practice.id,
+            "title": practice.title,
+            "today": today,
+            "verdict": verdict,
+            "rules_revision": book.revision,
+            "jurisdictions": jurisdictions,
+            "laws": _laws(self._law_rows, codes_of, first_day, today),
+            "obligations": [ob.data for ob in owed],
+            "plan": _plan(owed),
+        }
+        users = _users(practice, book, affected, excluded)
+        if users is not None:
+            data["users"] = users
+        data["assumptions"] = sorted(assumptions)
+        return PlainAssessment(data, verdict, tuple(owed))
+
+
+def _stretches(
+    law: Law, code: str, always: tuple[Interval, ...], spans: tuple[Interval, ...]
+) -> list[tuple[tuple[Interval, ...], dt.date]]:
+    """(periods of the law, day the parameters are read) for each stretch of the practice in
+    which the law's parameters for `code` do not change. The first stretch keeps the law's
+    whole earlier history (so lead times count from the start); later ones begin on the day of
+    the change."""
+    changes = sorted(d for d in law.param_changes(code) if spans[0].start < d <= spans[-1].end)
+    if not changes:
+        return [(always, spans[0].start)]
+    cuts = [spans[0].start, *changes]
+    out = []
+    for i, day in enumerate(cuts):
+        upto = cuts[i + 1] - dt.timedelta(days=1) if i + 1 < len(cuts) else FOREVER
+        lower = dt.date.min if i == 0 else day
+        clip = Interval(lower, upto)
+        periods = tuple(both for span in always if (both := span & clip) is not None)
+        if periods:
+            out.append((periods, day))
+    return out
+
+
+def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
+    """When `law` applies to `code` within the practice's window."""
+    return tuple(both for span in law.spans(code) if (both := span & window) is not None)
+
+
+def _rule_start(rule: Rule, spans: Iterable[Interval], window: Interval) -> dt.date | None:
+    """The day the rule first applies in a period of the law that overlaps the practice."""
+    return _first_day(Interval(rule.from_ or dt.date.min, rule.to or FOREVER), spans, window)
+
+
+def _within(always: tuple[Interval, ...], window: Interval) -> tuple[tuple[Interval, ...], dt.date | None]:
+    """The parts of `always` within `window`, and the (unclipped) start of the first of them."""
+    if len(always) == 1:  # nearly always: one period
+        span = always[0]
+        both = span & window
+        return ((both,), span.start) if both is not None else ((), None)
+    spans = tuple(both for span in always if (both := span & window) is not None)
+    return spans, next((span.start for span in always if span & window), None)
+
+
+def _first_day(own: Interval, spans: Iterable[Interval], window: Interval) -> dt.date | None:
+    """The first day of `own` within one of `spans` whose overlap with `own` reaches `window`."""
+    own_start, own_end = own
+    window_start, window_end = window
+    for start, end in spans:
+        if own_start > start:
+            start = own_start
+        if own_end < end:
+            end = own_end
+        if start <= end and start <= window_end and end >= window_start:
+            return start
+    return None
+
+
+def _status(
+    rs: _RuleStatic,
+    found: Matches,
+    dates: Mapping[str, dt.date | None],
+    published: Mapping[Any, dt.date],
+    due: dt.date,
+    today: dt.date,
+) -> tuple[Status, str]:
+    label, date, dated = rs.done_label, None, False
+    if rs.done_on is not None:
+        date, dated = dates[rs.done_on], True
+    elif rs.done_published is not None:
+        date, dated = published.get(rs.done_published), True
+    is_done = rs.done and (rs.done_when is None or rs.done_when in found) and (not dated or date is not None)
+    if is_done and date is not None and date > due:
+        return "violated", f"done too late: {label} is {date.isoformat()}, after the due date {due.isoformat()}"
+    if is_done:
+        shown = f" ({label} {date.isoformat()})" if date is not None else ""
+        return "met", f"the spec shows it done{shown}"
+    if rs.rule.kind == "prohibited":  # due: the day the ban reaches the running practice
+        if due <= today:
+            return "violated", f"the practice as planned is prohibited, and has been since {due.isoformat()}"
+        return "pending", f"the practice as planned will be prohibited from {due.isoformat()}: change or stop it"
+    missing = f"{label} is not set" if dated and date is None else "the spec does not show it done"
+    if due < today:
+        return "violated", f"not done and the due date {due.isoformat()} has passed ({missing})"
+    return "pending", f"due by {due.isoformat()} ({missing})"
+
+
+class _Owed(NamedTuple):
+    """An obligation as the gate and the plan read it, with its plain data."""
+
+    id: str
+    kind: str
+    status: Status
+    severity: str
+    due: dt.date
+    jurisdictions: list[str]
+    data: dict[str, Any]
+    waived: None = None
+
+
+def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
+    law, rule = rs.law, rs.rule
+    details = None
+    because: Sequence[str]
+    fields: Sequence[str]
+    if len(hits) == 1:  # most obligations: one group of codes, one answer
+        codes, due, status, because, fields = hits[0]
+        all_codes = sorted(codes)
+    else:
+        seen: set[str] = set()
+        # group jurisdictions that share due date and status; a code owes the obligation
+        # once: from its earliest stretch
+        merged: dict[tuple[dt.date, Status, tuple[str, ...]], list[str]] = defaultdict(list)
+        read: dict[str, None] = {}
+        for hit in sorted(hits, key=lambda h: h[1]):
+            kept = [c for c in hit[0] if c not in seen]
+            if kept:
+                seen.update(kept)
+                merged[(hit[1], hit[2], hit[3])].extend(kept)
+                read.update(dict.fromkeys(hit[4]))
+        rows = sorted(
+            ((day, st, why, sorted(cs)) for (day, st, why), cs in merged.items()),
+            key=lambda d: (d[0], -SEVERITY_OF_STATUS[d[1]], d[3]),
+        )
+        all_codes = sorted(seen)
+        due, _, because, _ = rows[0]
+        status = max((d[1] for d in rows), key=SEVERITY_OF_STATUS.__getitem__)
+        fields = tuple(read)
+        if len(rows) > 1:
+            details = [
+                {"jurisdictions": cs, "due": day, "status": st, "because": list(why)} for day, st, why, cs in rows
+            ]
+    data: dict[str, Any] = {
+        "id": rid,
+        "title": rule.title,
+        "kind": rule.kind,
+        "law": law.id,
+        "jurisdictions": all_codes,
+        "citation": rule.citation,
+        "url": rs.url,
+        "due": due,
+        "status": status,
+        "severity": rule.severity,
+        "because": list(because),
+        "verified": rs.verified,
+    }
+    if rule.uncertain is not None:
+        data["uncertain"] = rule.uncertain
+    if details is not None:
+        data["details"] = details
+    data["fields"] = list(fields)
+    return _Owed(rid, rule.kind, status, rule.severity, due, all_codes, data)
+
+
+def verdict_of(obligations: Sequence[Owed]) -> Verdict:
+    """blocked if a blocking obligation is violated or a (blocking) prohibition applies;
+    action_required if anything is not met; else clear (DESIGN.md). A rule of severity
+    `warning` never blocks, whatever its kind."""
+    if any(o.severity == "blocking" and (o.kind == "prohibited" or o.status == "violated") for o in obligations):
+        return "blocked"
+    if any(o.status != "met" for o in obligations):
+        return "action_required"
+    return "clear"
+
+
+def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
+    todo = [o for o in obligations if o.status != "met"]
+    by_kind: dict[str, list[_Owed]] = defaultdict(list)
+    for o in todo:
+        by_kind[o.kind].append(o)
+    order = sorted(by_kind, key=lambda k: (PHASE[k], min(o.due for o in by_kind[k]), k))
+    steps = []
+    for n, kind in enumerate(order, 1):
+        obs = by_kind[kind]
+        steps.append(
+            {
+                "step": n,
+                "kind": kind,
+                "title": STEP_TITLE[kind],
+                "due": min(o.due for o in obs),
+                "status": max((o.status for o in obs), key=SEVERITY_OF_STATUS.__getitem__),
+                "jurisdictions": sorted(set().union(*(o.jurisdictions for o in obs))),
+                "obligations": sorted(o.id for o in obs),
+            }
+        )
+    return steps
+
+
+def _laws(
+    rows: Mapping[str, tuple[dict[str, Any], dict[str, Any]]],
+    codes_of: dict[str, set[str]],
+    first_day: dict[str, dt.date],
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    out = []
+    for law_id in sorted(codes_of):
+        effective = first_day[law_id]
+        head, tail = rows[law_id]
+        out.append(
+            {
+                **head,
+                "effective": effective,
+                "status": "upcoming" if effective > today else "in_force",
+                "jurisdictions": len(codes_of[law_id]),
+                **tail,
+            }
+        )
+    return out
+
+
+def _users(practice: Practice, book: RuleBook, affected: Sequence[str], excluded: set[str]) -> dict[str, int] | None:
+    counts = practice.users.counts
+    if not counts:
+        return None
+    hit = set(affected)
+    total_affected = total_excluded = 0
+    for key, number in counts.items():
+        codes = set(expand([key], practice.starts, book.subdivided))
+        if codes & hit:
+            total_affected += number
+        elif codes & excluded:
+            total_excluded += number
+    return {"affected": total_affected, "excluded": total_excluded}
+
+
+def evaluate(
+    practice: Practice, book: RuleBook | None = None, *, today: dt.date | None = None, engine: str = "auto"
+) -> Assessment:
+    """Evaluate one practice. `book` defaults to the shipped library; `today` to the system date.
+
+    >>> from jurisdiction import Practice, evaluate
+    >>> spec = Practice.model_validate({"id": "demo", "title": "Demo", "data_subjects": ["customer"],
+    ...     "data_categories": ["user.content.public"], "data_uses": ["train_ai_system"],
+    ...     "users": {"regions": ["US-CA"], "min_age": 18}, "starts": "2030-01-01",
+    ...     "policy": {"discloses": ["train_ai_system"], "updated": "2029-01-01", "notified": "2029-01-01"},
+    ...     "control": "opt_in", "existing_data": False})
+    >>> evaluate(spec, today=__import__("datetime").date(2029, 6, 1)).verdict
+    'clear'
+    """
+    return Evaluator(book or RuleBook.load(), engine).evaluate(practice, today or dt.date.today())

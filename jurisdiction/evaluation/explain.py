@@ -1,0 +1,130 @@
+"""`jurisdiction explain`: why and why not, rule by rule, for each jurisdiction in scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jurisdiction.errors import InputError, Problem
+from jurisdiction.evaluation.words import trace_condition
+
+__all__ = ["explain_practice", "render_explanation"]
+
+
+def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None = None) -> dict[str, Any]:
+    """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
+    jurisdictions whose explanation is the same."""
+    from jurisdiction.evaluation.evaluator import _rule_start, _spans
+    from jurisdiction.law.facts import practice_facts, spec_keys
+    from jurisdiction.vocabulary.regions import FOREVER, Interval, check_code, expand
+
+    book = evaluator.book
+    assessment = evaluator.evaluate(practice, today)
+    by_id = {o.id: o for o in assessment.obligations}
+    base = practice_facts(practice)
+    keys = spec_keys(practice)
+    scope = {j.code: j for j in assessment.jurisdictions}
+    if code is not None:
+        try:
+            code = check_code(code)
+        except ValueError as exc:
+            text, _, guess = str(exc).partition("; did you mean ")
+            raise InputError(
+                [Problem(text, file="command line", field="--jurisdiction", suggestion=guess.split(" ")[0] or None)]
+            ) from None
+    wanted = expand([code], practice.starts, book.subdivided) if code is not None else tuple(scope)
+    window = Interval(practice.starts, practice.ends or FOREVER)
+    grouped: dict[str, dict[str, Any]] = {}
+    for where in wanted:
+        entry = scope.get(where)
+        if entry is None or not entry.affected:
+            body: dict[str, Any] = {"affected": False, "reason": entry.reason if entry else "not in users.regions"}
+        else:
+            laws = []
+            for law in book.laws:
+                spans = _spans(law, where, window)
+                if not spans:
+                    places = "; ".join(
+                        f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "")
+                        for a in law.spec.law.applies
+                    )
+                    laws.append(
+                        {"law": law.id, "applies": False, "why": f"applies in {places}; not here during the practice"}
+                    )
+                    continue
+                facts = {**base, **{f"param:{n}": law.param(n, where, spans[0].start) for n in law.spec.parameters}}
+                rules = []
+                for rule in law.spec.rules:
+                    rid = f"{law.id}/{rule.id}"
+                    trace = trace_condition(book.conditions[rid], facts, keys)
+                    fired = rid in by_id and where in by_id[rid].jurisdictions
+                    row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace, "citation": rule.citation}
+                    if fired:
+                        ob = by_id[rid]
+                        detail = next((d for d in ob.details or [] if where in d.jurisdictions), None)
+                        row["status"] = detail.status if detail else ob.status
+                        row["due"] = (detail.due if detail else ob.due).isoformat()
+                        row["because"] = (detail.because if detail else ob.because)[-1]
+                    elif _rule_start(rule, law.spans(where), window) is None:
+                        period = f"{rule.from_ or 'the start of the law'} to {rule.to or 'open'}"
+                        row["why_not"] = f"the rule's own period ({period}) does not reach the practice"
+                    else:
+                        row["why_not"] = "no case of the condition holds"
+                    rules.append(row)
+                in_force = next(s.start for s in law.spans(where) if s & window)
+                laws.append({"law": law.id, "applies": True, "from": in_force.isoformat(), "rules": rules})
+            body = {"affected": True, "laws": laws}
+        key = repr(body)
+        grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
+    shown = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in sorted(base.items())}
+    return {
+        "practice": practice.id,
+        "today": str(today),
+        "verdict": assessment.verdict,
+        "facts": shown,
+        "groups": list(grouped.values()),
+    }
+
+
+def render_explanation(report: dict[str, Any]) -> str:
+    from jurisdiction.vocabulary.regions import summarize_codes
+
+    mark = {"holds": "✓", "fails": "✗", "assumed": "?"}
+    lines = [f"{report['practice']} as of {report['today']}: {report['verdict']}", "Facts:"]
+    for name, value in report["facts"].items():
+        lines.append(f"  {name}: {value}")
+    for group in report["groups"]:
+        lines.append("")
+        lines.append(f"== {summarize_codes(group['jurisdictions'])}")
+        if not group["affected"]:
+            lines.append(f"  not affected: {group['reason']}")
+            continue
+        for law in group["laws"]:
+            if not law["applies"]:
+                lines.append(f"  {law['law']}: does not apply ({law['why']})")
+                continue
+            lines.append(f"  {law['law']}: applies from {law['from']}")
+            for rule in law["rules"]:
+                if rule["applies"]:
+                    lines.append(
+                        f"    APPLIES {rule['rule']} [{rule['status']}, due {rule['due']}] — {rule['citation']}"
+                    )
+                    lines.append(f"      status: {rule['because']}")
+                else:
+                    lines.append(f"    no      {rule['rule']} — {rule['why_not']}")
+                failing = [c["literals"] for c in rule["cases"] if not c["holds"]]
+                if (
+                    not rule["applies"]
+                    and len(rule["cases"]) > 1
+                    and len(failing) == len(rule["cases"])
+                    and all(len(lits) == 1 for lits in failing)
+                ):  # one test per case, all failing: one line says it
+                    lines.append("        ✗ none of: " + "; ".join(lits[0]["text"] for lits in failing))
+                    continue
+                for case in rule["cases"]:
+                    if len(rule["cases"]) > 1:
+                        lines.append(f"      case {case['case']}: {'holds' if case['holds'] else 'fails'}")
+                    for lit in case["literals"]:
+                        lines.append(f"        {mark[lit['state']]} {lit['text']}")
+                if not rule["cases"]:
+                    lines.append("        ✗ the condition can never hold")
+    return "\n".join(lines) + "\n"

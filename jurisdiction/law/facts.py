@@ -1,0 +1,169 @@
+"""The facts rules are written over, and how they are derived from a practice.
+
+Facts are the rule language's whole vocabulary: a rule may test only what is listed in
+`FACTS`. Taxonomy-valued facts are closed upward (a key brings its ancestors), so a rule
+on a parent key matches a spec that names a child. A fact that the spec leaves open is
+*unknown* (absent from the fact set); see docs/rules.md for how rules treat unknowns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jurisdiction.practice.model import Practice
+from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
+
+__all__ = ["FACTS", "FactSpec", "practice_facts"]
+
+FactType = Literal["set", "bool", "enum", "number"]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    type: FactType
+    description: str
+    taxonomy: TaxonomyKind | None = None
+    values: tuple[str, ...] = ()
+    may_be_unknown: bool = False
+    per_jurisdiction: bool = False  # its value differs between the jurisdictions of one practice
+
+
+def _facts(*specs: FactSpec) -> dict[str, FactSpec]:
+    return {s.name: s for s in specs}
+
+
+FACTS: Mapping[str, FactSpec] = _facts(
+    FactSpec("data_uses", "set", "the practice's data uses (purposes), with their parents", taxonomy="data_use"),
+    FactSpec("data_categories", "set", "the data categories used, with their parents", taxonomy="data_category"),
+    FactSpec("data_subjects", "set", "whose data, with their parents", taxonomy="data_subject"),
+    FactSpec(
+        "new_uses", "set", "data uses the policy in force before the change does not disclose", taxonomy="data_use"
+    ),
+    FactSpec(
+        "recipients", "set", "who receives the data", values=("first_party", "processor", "affiliate", "third_party")
+    ),
+    FactSpec(
+        "assessments",
+        "set",
+        "assessments the spec shows completed",
+        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"),
+    ),
+    FactSpec("purpose_new", "bool", "some data use is not disclosed by the policy in force"),
+    FactSpec("retroactive", "bool", "a new purpose is applied to data collected before the change"),
+    FactSpec("existing_data", "bool", "the practice uses data collected before it starts"),
+    FactSpec("sale", "bool", "data is disclosed for money or other valuable consideration"),
+    FactSpec("shared_outside", "bool", "data goes to an affiliate or a third party"),
+    FactSpec("parental_consent", "bool", "verifiable parental consent is obtained under the age threshold"),
+    FactSpec(
+        "control",
+        "enum",
+        "the users' choice: none, opt_out (default on) or opt_in",
+        values=("none", "opt_out", "opt_in"),
+    ),
+    FactSpec(
+        "legal_basis",
+        "enum",
+        "the legal basis the spec claims",
+        values=("consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"),
+        may_be_unknown=True,
+    ),
+    FactSpec("min_age", "number", "age of the youngest user whose data is used", may_be_unknown=True),
+    FactSpec("significant_decisions", "bool", "outputs feed decisions with legal or similarly significant effects"),
+    FactSpec(
+        "consumers_here",
+        "number",
+        "users in this jurisdiction (users.counts)",
+        may_be_unknown=True,
+        per_jurisdiction=True,
+    ),
+    FactSpec("annual_revenue_usd", "number", "the business's annual gross revenue (USD)", may_be_unknown=True),
+    FactSpec(
+        "revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)", may_be_unknown=True
+    ),
+)
+
+
+# The spec field each fact is read from: where a CI annotation points.
+FACT_FIELDS: Mapping[str, str] = {
+    "data_uses": "data_uses",
+    "data_categories": "data_categories",
+    "data_subjects": "data_subjects",
+    "new_uses": "data_uses",
+    "purpose_new": "data_uses",
+    "recipients": "recipients",
+    "assessments": "assessments",
+    "retroactive": "existing_data",
+    "existing_data": "existing_data",
+    "sale": "sale",
+    "shared_outside": "recipients",
+    "parental_consent": "parental_consent",
+    "control": "control",
+    "legal_basis": "legal_basis",
+    "min_age": "users.min_age",
+    "significant_decisions": "significant_decisions",
+    "consumers_here": "users.counts",
+    "annual_revenue_usd": "business.annual_revenue_usd",
+    "revenue_share_from_sale": "business.revenue_share_from_sale",
+}
+DONE_FIELDS: Mapping[str, str] = {
+    "policy_updated": "policy.updated",
+    "policy_notified": "policy.notified",
+    "starts": "starts",
+}
+
+
+def practice_facts(practice: Practice) -> dict[str, Any]:
+    """The law-independent facts of a practice. Unknown facts are left out."""
+    tax = taxonomy()
+    disclosed = practice.policy.discloses
+    new = [u for u in practice.data_uses if not tax.covers("data_use", disclosed, u)]
+    facts: dict[str, Any] = {
+        "data_uses": tax.closure("data_use", practice.data_uses),
+        "data_categories": tax.closure("data_category", practice.data_categories),
+        "data_subjects": tax.closure("data_subject", practice.data_subjects),
+        "new_uses": tax.closure("data_use", new),
+        "recipients": frozenset(practice.recipients),
+        "assessments": frozenset(a.type for a in practice.assessments),
+        "purpose_new": bool(new),
+        "retroactive": bool(new) and practice.existing_data,
+        "existing_data": practice.existing_data,
+        "sale": practice.sale,
+        "shared_outside": bool({"affiliate", "third_party"} & set(practice.recipients)),
+        "parental_consent": practice.parental_consent,
+        "control": practice.control,
+    }
+    if practice.legal_basis is not None:
+        facts["legal_basis"] = practice.legal_basis
+    if practice.users.min_age is not None:
+        facts["min_age"] = practice.users.min_age
+    facts["significant_decisions"] = practice.significant_decisions
+    if practice.business.annual_revenue_usd is not None:
+        facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
+    if practice.business.revenue_share_from_sale is not None:
+        facts["revenue_share_from_sale"] = practice.business.revenue_share_from_sale
+    return facts
+
+
+def consumers_in(practice: Practice, code: str) -> int | None:
+    """Users counted for exactly this code (a state's own count; not a share of a country's)."""
+    return practice.users.counts.get(code)
+
+
+def spec_keys(practice: Practice) -> dict[str, list[str]]:
+    """The keys as the spec wrote them (not closed upward), for explanations."""
+    return {
+        "data_uses": list(practice.data_uses),
+        "data_categories": list(practice.data_categories),
+        "data_subjects": list(practice.data_subjects),
+        "new_uses": list(practice.data_uses),
+        "new": new_uses_of(practice),
+        "disclosed": list(practice.policy.discloses),
+    }
+
+
+def new_uses_of(practice: Practice) -> list[str]:
+    tax = taxonomy()
+    return [u for u in practice.data_uses if not tax.covers("data_use", practice.policy.discloses, u)]

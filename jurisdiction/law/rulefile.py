@@ -1,0 +1,230 @@
+"""Step 2 (law side): the rule-file and rule-test formats, as strict pydantic models.
+
+A rule file (`rules/<folder>/law.yaml`) holds one law: where and when it applies, dated
+per-jurisdiction parameters, named terms (reusable conditions), and rules. Each rule says
+when it applies (a condition over practice facts), what it demands (an obligation kind), by
+when (a lead time before the start date), how a spec shows it done, and why, with the
+article/section and a source URL. See docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from jurisdiction.practice.model import Day, Slug
+from jurisdiction.vocabulary.regions import RegionCode
+
+__all__ = [
+    "AppliesIn",
+    "Done",
+    "Due",
+    "Expect",
+    "Law",
+    "ObligationKind",
+    "ParamValue",
+    "Parameter",
+    "Rule",
+    "RuleFile",
+    "Severity",
+    "Status",
+    "Term",
+    "TestCase",
+    "TestFile",
+]
+
+ObligationKind = Literal[
+    "policy_update", "notice", "opt_out", "consent", "parental_consent", "impact_assessment", "disclosure", "prohibited"
+]
+Severity = Literal["blocking", "warning"]
+Topic = Literal[
+    "notice", "secondary_use", "sensitive_data", "minors", "assessments", "sale_sharing", "ai", "profiling", "rights"
+]
+Status = Literal["met", "pending", "violated"]
+
+MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+Url = Annotated[HttpUrl, Field(description="Source URL of the primary text (or the best public copy).")]
+Citation = Annotated[str, Field(min_length=3, description="Article/section, e.g. 'GDPR Art. 13(3)'.")]
+Condition = Annotated[
+    dict[str, Any],
+    Field(
+        description="A condition over practice facts: {all: [...]}, {any: [...]}, {not: {...}}, "
+        "{<term>: true}, or {<fact>: <value or {op: value}>}. See docs/rules.md."
+    ),
+]
+
+
+class AppliesIn(BaseModel):
+    """Where, and from when, a law applies."""
+
+    model_config = MODEL
+    in_: list[RegionCode] = Field(alias="in", min_length=1, description="Codes or groups.")
+    from_: Day = Field(alias="from", description="First day it applies there.")
+    to: Day | None = Field(None, description="Last day it applies there; absent = still in force.")
+    citation: str | None = Field(None, description="What makes it apply there, if not the law itself.")
+    url: HttpUrl | None = Field(None, description="Source for that.")
+    note: str | None = Field(None, description="Anything a reader should know.")
+
+
+class Law(BaseModel):
+    """The law a rule file encodes."""
+
+    model_config = MODEL
+    id: Slug = Field(description="Law id, e.g. eu-gdpr; prefixes every rule id.")
+    title: str = Field(min_length=1, description="Official or common title.")
+    short: str | None = Field(None, description="Short name, e.g. GDPR.")
+    citation: Citation
+    url: Url
+    applies: list[AppliesIn] = Field(min_length=1, description="Where and when the law applies.")
+    enacted: Day | None = Field(None, description="Day enacted/adopted (for laws not yet in force).")
+    applicability: Condition | None = Field(
+        None,
+        description="When the law reaches the business at all (e.g. consumer-count or revenue "
+        "thresholds), over the same facts as rules; an unknown fact is taken to meet it, and the "
+        "assessment says so.",
+    )
+    applicability_citation: str | None = Field(None, description="Where the thresholds are set.")
+    verified: bool = Field(
+        True, description="False where the law's dates or scope were not checked against the primary text."
+    )
+    uncertain: str | None = Field(None, description="Where the law is unsettled, and which reading is encoded.")
+    summary: str | None = Field(None, description="One paragraph for readers.")
+
+
+class ParamValue(BaseModel):
+    """One dated value of a parameter for one jurisdiction."""
+
+    model_config = MODEL
+    value: int | float | str | bool = Field(description="The value.")
+    from_: Day | None = Field(None, alias="from", description="First day of this value; absent = always.")
+    citation: Citation
+    url: HttpUrl | None = Field(None, description="Source URL.")
+    verified: bool = Field(True, description="False where not checked against a primary text.")
+    uncertain: str | None = Field(None, description="Why the value is uncertain.")
+
+
+class Parameter(BaseModel):
+    """A per-jurisdiction value (e.g. Art. 8 age of digital consent), OpenFisca-style."""
+
+    model_config = MODEL
+    description: str = Field(min_length=1, description="What the value means.")
+    citation: Citation
+    url: Url
+    default: int | float | str | bool | None = Field(None, description="Value where no jurisdiction value is given.")
+    values: dict[RegionCode, ParamValue | list[ParamValue]] = Field(
+        default_factory=dict, description="Values by jurisdiction code (a list for dated changes)."
+    )
+
+
+class Term(BaseModel):
+    """A named condition, used in rules as `{<name>: true}`."""
+
+    model_config = MODEL
+    description: str = Field(min_length=1, description="What the term means in the law's words.")
+    citation: str | None = Field(None, description="Where the law defines it.")
+    when: Condition
+
+
+class Due(BaseModel):
+    """When an obligation must be met: `days_before` the anchor date."""
+
+    model_config = MODEL
+    anchor: Literal["starts"] = Field("starts", description="The spec date it is counted from.")
+    days_before: int = Field(0, ge=0, le=3650, description="Lead time in days.")
+    transition: Day | None = Field(
+        None,
+        description="For processing that began before the rule first applied: the day by "
+        "which such processing must comply (a transition period).",
+    )
+
+
+class Done(BaseModel):
+    """How a spec shows an obligation done: a date in the spec, a condition, or both."""
+
+    model_config = MODEL
+    on: Literal["policy_updated", "policy_notified", "starts"] | None = Field(
+        None, description="Spec date on which it was/will be done (null in the spec = not done)."
+    )
+    when: Condition | None = Field(None, description="Condition that shows it done.")
+    published: Literal["training_data_summary", "copyright_policy", "ai_documentation"] | None = Field(
+        None, description="Done when the spec shows this document published (`published:`), on that day."
+    )
+
+
+class Rule(BaseModel):
+    """One rule: when it applies, the obligation it creates, and its legal source."""
+
+    model_config = MODEL
+    id: Slug = Field(description="Unique within the law; the global id is <law>/<rule>.")
+    title: str = Field(min_length=1, description="The obligation, as an instruction.")
+    kind: ObligationKind = Field(description="What kind of obligation.")
+    severity: Severity = Field("blocking", description="blocking: violating it blocks; warning: it never blocks.")
+    citation: Citation
+    url: Url
+    from_: Day | None = Field(None, alias="from", description="First day the rule applies; absent = the law's.")
+    to: Day | None = Field(None, description="Last day; absent = open.")
+    when: Condition = Field(default_factory=dict, description="When the rule applies; {} = always.")
+    due: Due = Field(default_factory=Due, description="When it must be met.")
+    done: Done | None = Field(None, description="How the spec shows it met; absent = never (e.g. prohibited).")
+    because: str = Field(min_length=1, description="The legal reason, in one sentence.")
+    uncertain: str | None = Field(None, description="Where the law is unsettled, and why this (safer) reading.")
+    verified: bool = Field(
+        True, description="False where the citation or wording was not checked against the primary text."
+    )
+    cases: list[str] = Field(default_factory=list, description="Real cases or guidance behind the rule.")
+    topics: list[Topic] = Field(
+        default_factory=list,
+        description="What the rule is about, for the coverage matrix (docs/coverage.md): "
+        "notice, secondary_use, sensitive_data, minors, assessments, sale_sharing, ai, profiling, rights. "
+        "Absent: inferred from the kind and the facts the rule tests.",
+    )
+    replaces: Slug | None = Field(
+        None,
+        description="The earlier version of this rule in the same law (e.g. before an amendment); "
+        "`rules lint` checks that the earlier one's `to` and this one's `from` meet without gap or overlap.",
+    )
+
+
+class RuleFile(BaseModel):
+    """A whole rule file."""
+
+    model_config = MODEL
+    law: Law
+    parameters: dict[Slug, Parameter] = Field(default_factory=dict, description="Per-jurisdiction values.")
+    terms: dict[Slug, Term] = Field(default_factory=dict, description="Named conditions.")
+    rules: list[Rule] = Field(min_length=1, description="The rules.")
+
+
+class Expect(BaseModel):
+    """What a test case expects."""
+
+    model_config = MODEL
+    verdict: Literal["clear", "action_required", "blocked"] | None = Field(None, description="Overall verdict.")
+    obligations: dict[str, Status | Literal["applies"]] = Field(
+        default_factory=dict, description="Rule id (local or global) → status (or 'applies')."
+    )
+    absent: list[str] = Field(default_factory=list, description="Rule ids that must not apply.")
+    affected: dict[RegionCode, bool] = Field(default_factory=dict, description="Code → affected?")
+    due: dict[str, Day] = Field(default_factory=dict, description="Rule id → due date.")
+
+
+class TestCase(BaseModel):
+    """One case: a practice (merged over the file's base), a date, and what it must give."""
+
+    model_config = MODEL
+    name: str = Field(min_length=1, description="Case name, unique in the file.")
+    source: str | None = Field(None, description="The real case or statutory wording it comes from.")
+    today: Day = Field(description="Evaluation date.")
+    jurisdiction: RegionCode | None = Field(None, description="Only look at obligations touching this code.")
+    practice: dict[str, Any] = Field(default_factory=dict, description="Practice fields over `base`.")
+    expect: Expect
+
+
+class TestFile(BaseModel):
+    """The test cases beside a law."""
+
+    model_config = MODEL
+    law: Slug = Field(description="The law id under test.")
+    base: dict[str, Any] = Field(default_factory=dict, description="Practice fields every case starts from.")
+    cases: list[TestCase] = Field(min_length=1, description="The cases.")

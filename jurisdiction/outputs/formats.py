@@ -1,0 +1,351 @@
+"""Step 6: output formats. One result (`Report`: assessments, where each spec came from,
+waivers, change gating) and many renderings behind one interface: `render(format, report)`.
+
+text (what an analyst reads first), json (the DESIGN.md assessment), markdown (a pull-request
+comment), sarif (2.1.0, for code-scanning UIs), junit (one test case per spec and
+jurisdiction), github (workflow-command annotations).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Callable
+from xml.etree import ElementTree as ET
+
+from jurisdiction._version import __version__
+from jurisdiction.evaluation.assessment import Obligation
+from jurisdiction.outputs.gate import Checked, Report
+from jurisdiction.vocabulary.regions import summarize_codes
+
+__all__ = ["FORMATS", "render"]
+
+
+def render_json(report: Report) -> str:
+    payload = [a.model_dump(mode="json", exclude_none=True) for a in report.assessments]
+    body = payload if report.many else payload[0]
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def _status_word(status: str) -> str:
+    return {"violated": "VIOLATED", "pending": "pending", "met": "met"}[status]
+
+
+def _verdict_word(verdict: str) -> str:
+    return verdict.upper().replace("_", " ")
+
+
+def render_text(report: Report) -> str:
+    out: list[str] = []
+    for item in report.items:
+        out.extend(_text_one(item))
+        out.append("")
+    out.extend(f"expired waiver: {message}" for message in report.expired)
+    out.append(report.summary())
+    return "\n".join(out) + "\n"
+
+
+def _text_one(item: Checked) -> list[str]:
+    a = item.assessment
+    lines = [
+        f"{a.practice}: {a.title}",
+        f"Verdict: {_verdict_word(a.verdict)} as of {a.today.isoformat()} (rules {a.rules_revision})",
+    ]
+    affected = [j.code for j in a.jurisdictions if j.affected]
+    unaffected = [j for j in a.jurisdictions if not j.affected]
+    users = f"; {a.users.affected:,} users" if a.users else ""
+    lines.append(f"Affected: {len(affected)} jurisdictions: {summarize_codes(affected) or 'none'}{users}")
+    if unaffected:
+        reasons = Counter(j.reason or "" for j in unaffected)
+        for reason, _count in sorted(reasons.items()):
+            codes = [j.code for j in unaffected if (j.reason or "") == reason]
+            lines.append(f"Not affected: {summarize_codes(codes)} ({reason})")
+    below = sorted({law for j in a.jurisdictions for law in (j.below_thresholds or [])})
+    if below:
+        lines.append(f"Below applicability thresholds: {', '.join(below)}")
+    if a.laws:
+        shown = ", ".join(
+            f"{law.id}{' (upcoming ' + law.effective.isoformat() + ')' if law.status == 'upcoming' else ''}"
+            for law in a.laws
+        )
+        lines.append(f"Laws: {shown}")
+    change = item.change
+    if change is not None:
+        lines.append(
+            f"Change: {len(change.added)} added, {len(change.removed)} removed, {len(change.sooner)} due sooner"
+            + (f" (base {item.source} had no such spec)" if item.base is None else "")
+        )
+        lines.extend(f"  + {oid}" for oid in change.added)
+        lines.extend(f"  - {oid}" for oid in change.removed)
+        lines.extend(f"  ! {oid} (due sooner)" for oid in change.sooner)
+    obs = {o.id: o for o in a.obligations}
+    if a.plan:
+        lines.append("Plan:")
+        for step in a.plan:
+            lines.append(f"  {step.step}. {step.title}: due {step.due.isoformat()} [{_status_word(step.status)}]")
+            for oid in step.obligations:
+                lines.extend(_obligation_lines(obs[oid], "     "))
+    met = [o for o in a.obligations if o.status == "met"]
+    if met:
+        lines.append("Already met:")
+        for o in met:
+            lines.append(f"  - {o.id} ({summarize_codes(o.jurisdictions)}): {o.citation}")
+    waived = [o for o in a.obligations if o.waived is not None]
+    if waived:
+        lines.append("Waived (not counted toward the verdict):")
+        for o in waived:
+            w = o.waived
+            assert w is not None
+            lines.append(
+                f"  - {o.id} [{_status_word(o.status)}] until {w.expires} by {w.owner}: {w.reason} ({w.source})"
+            )
+    if a.assumptions:
+        lines.append("Assumptions:")
+        lines.extend(f"  - {text}" for text in a.assumptions)
+    return lines
+
+
+def _obligation_lines(o: Obligation, pad: str) -> list[str]:
+    flag = "" if o.verified else " [unverified]"
+    flag += " [waived]" if o.waived is not None else ""
+    lines = [
+        f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{flag}",
+        f"{pad}  {o.id} in {summarize_codes(o.jurisdictions)}",
+        f"{pad}  {o.citation} <{o.url}>",
+    ]
+    for reason in o.because[1:]:
+        lines.append(f"{pad}  because: {reason}")
+    if o.uncertain:
+        lines.append(f"{pad}  uncertain: {o.uncertain}")
+    return lines
+
+
+# -- markdown: a pull-request comment ------------------------------------------------------
+_ICON = {"blocked": "🛑", "action_required": "⚠️", "clear": "✅"}
+
+
+def _md(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|")
+
+
+def render_markdown(report: Report) -> str:
+    out = [f"## jurisdiction: {report.summary()}", ""]
+    out.extend(f"> **Expired waiver**: {_md(message)}" for message in report.expired)
+    for item in report.items:
+        a = item.assessment
+        affected = [j.code for j in a.jurisdictions if j.affected]
+        users = f", {a.users.affected:,} users" if a.users else ""
+        out += [
+            f"### {_ICON[a.verdict]} `{a.practice}`: {_VERDICT_TEXT[a.verdict]}",
+            "",
+            f"{_md(a.title)} — as of {a.today}, rules `{a.rules_revision}`, spec `{item.source}`.",
+            "",
+            f"**Affected:** {len(affected)} jurisdictions ({_md(summarize_codes(affected) or 'none')}){users}.",
+            "",
+        ]
+        change = item.change
+        if change is not None:
+            out += [
+                f"**This change:** {len(change.added)} obligations added, {len(change.removed)} removed, "
+                f"{len(change.sooner)} due sooner.",
+                "",
+            ]
+        obs = {o.id: o for o in a.obligations}
+        if a.plan:
+            out += ["| step | what | due | status | where |", "|---|---|---|---|---|"]
+            for step in a.plan:
+                out.append(
+                    f"| {step.step} | {_md(step.title)} | {step.due} | {_status_word(step.status)} | "
+                    f"{_md(summarize_codes(step.jurisdictions))} |"
+                )
+            out.append("")
+            out += ["<details><summary>Obligations, with citations</summary>", ""]
+            for step in a.plan:
+                for oid in step.obligations:
+                    o = obs[oid]
+                    extra = " *(unverified)*" if not o.verified else ""
+                    extra += " *(waived)*" if o.waived is not None else ""
+                    out.append(
+                        f"- **{_md(o.title)}** — `{o.id}` in {_md(summarize_codes(o.jurisdictions))}, due "
+                        f"{o.due}, {_status_word(o.status)}{extra}. [{_md(o.citation)}]({o.url})"
+                    )
+                    out.extend(f"  - {_md(reason)}" for reason in o.because[1:])
+            out += ["", "</details>", ""]
+        else:
+            out += ["Nothing is owed.", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+_VERDICT_TEXT = {"blocked": "blocked", "action_required": "action required", "clear": "clear"}
+
+
+# -- SARIF 2.1.0 -----------------------------------------------------------------------------
+def render_sarif(report: Report) -> str:
+    rules: dict[str, dict[str, object]] = {}
+    results = []
+    for item in report.items:
+        for o in item.assessment.obligations:
+            if o.status == "met":
+                continue
+            rules.setdefault(
+                o.id,
+                {
+                    "id": o.id,
+                    "name": o.id.split("/", 1)[1],
+                    "shortDescription": {"text": o.title},
+                    "helpUri": o.url,
+                    "properties": {"law": o.law, "kind": o.kind, "citation": o.citation, "verified": o.verified},
+                },
+            )
+            field = o.fields[0] if o.fields else None
+            result: dict[str, object] = {
+                "ruleId": o.id,
+                "level": report.level(item, o),
+                "message": {
+                    "text": f"{o.title} [{o.status}, due {o.due}] in {summarize_codes(o.jurisdictions)}: "
+                    + "; ".join(o.because[1:])
+                    + f" ({o.citation})"
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": item.source},
+                            "region": {"startLine": item.line_of(field)},
+                        }
+                    }
+                ],
+                "properties": {
+                    "practice": item.assessment.practice,
+                    "status": o.status,
+                    "due": str(o.due),
+                    "jurisdictions": o.jurisdictions,
+                    "fields": o.fields,
+                },
+            }
+            if o.waived is not None:
+                result["suppressions"] = [
+                    {
+                        "kind": "external",
+                        "justification": o.waived.reason,
+                        "location": {
+                            "physicalLocation": {"artifactLocation": {"uri": o.waived.source.rsplit(":", 1)[0]}}
+                        },
+                    }
+                ]
+            results.append(result)
+    run = {
+        "tool": {
+            "driver": {
+                "name": "jurisdiction",
+                "version": __version__,
+                "informationUri": "https://github.com/jurisdiction/jurisdiction",
+                "rules": [rules[k] for k in sorted(rules)],
+            }
+        },
+        "results": results,
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "exitCode": report.exit_code,
+                "exitCodeDescription": "gate passed" if report.passed else "gate failed",
+            }
+        ],
+    }
+    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- JUnit XML: a test case per spec and jurisdiction ---------------------------------------------
+def render_junit(report: Report) -> str:
+    suites = ET.Element("testsuites", name="jurisdiction")
+    total = failures = 0
+    for item in report.items:
+        a = item.assessment
+        suite = ET.SubElement(suites, "testsuite", name=a.practice)
+        cases = fails = 0
+        for j in a.jurisdictions:
+            case = ET.SubElement(suite, "testcase", classname=a.practice, name=f"{j.code} {j.name}", file=item.source)
+            cases += 1
+            if not j.affected:
+                ET.SubElement(case, "skipped", message=j.reason or "not affected")
+                continue
+            owed = [o for o in a.obligations if j.code in o.jurisdictions and o.status != "met"]
+            failing = [o for o in owed if report.level(item, o) == "error"]
+            if failing:
+                fails += 1
+                text = "\n".join(f"{o.id} [{o.status}, due {o.due}] {o.title} ({o.citation}; {o.url})" for o in failing)
+                ET.SubElement(
+                    case,
+                    "failure",
+                    message=f"{len(failing)} obligation(s) at or past --fail-on {report.gate.fail_on}",
+                    type="obligations",
+                ).text = text
+            elif owed:
+                ET.SubElement(case, "system-out").text = "\n".join(f"{o.id} [{o.status}, due {o.due}]" for o in owed)
+        suite.set("tests", str(cases))
+        suite.set("failures", str(fails))
+        suite.set("skipped", str(sum(1 for j in a.jurisdictions if not j.affected)))
+        total += cases
+        failures += fails
+    suites.set("tests", str(total))
+    suites.set("failures", str(failures))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# -- GitHub workflow commands ------------------------------------------------------------------
+def _gh(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def render_github(report: Report) -> str:
+    out = []
+    for item in report.items:
+        a = item.assessment
+        out.append(f"::group::{_gh(a.practice)}: {_VERDICT_TEXT[a.verdict]}")
+        for o in a.obligations:
+            if o.status == "met":
+                continue
+            level = _GITHUB_LEVEL[report.level(item, o)]
+            field = o.fields[0] if o.fields else None
+            title = f"{o.id} [{o.status}, due {o.due}]"
+            message = f"{o.title} in {summarize_codes(o.jurisdictions)} ({o.citation}; {o.url})"
+            if o.waived is not None:
+                message += f" — waived until {o.waived.expires}: {o.waived.reason}"
+            out.append(
+                f"::{level} file={_gh_prop(item.source)},line={item.line_of(field)},"
+                f"title={_gh_prop(title)}::{_gh(message)}"
+            )
+        out.append("::endgroup::")
+    out.extend(f"::error title=expired waiver::{_gh(message)}" for message in report.expired)
+    out.append(report.summary())
+    return "\n".join(out) + "\n"
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "github": render_github,
+    "html": lambda report: _html(report),
+}
+
+
+def _html(report: Report) -> str:
+    from jurisdiction.outputs.html_report import render_html  # the compliance report (html.py imports this module)
+
+    return render_html(report)
+
+
+def render(fmt: str, report: Report) -> str:
+    return FORMATS[fmt](report)

@@ -1,0 +1,156 @@
+"""The result of one `jurisdiction check` (or `diff`) run, as every output format and the gate
+see it: each spec's assessment with where it came from, waivers applied, and, when gating a
+change, the assessment of the spec's earlier version."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.evaluator import Owed, verdict_of
+from jurisdiction.reading.loading import Document
+
+__all__ = ["FAIL_ON", "VERDICT_RANK", "Change", "Checked", "Gate", "Report", "changes"]
+
+VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
+FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change to a spec did to its obligations."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    sooner: tuple[str, ...]  # still owed, now due earlier
+
+    @property
+    def new(self) -> frozenset[str]:
+        return frozenset(self.added) | frozenset(self.sooner)
+
+
+def changes(old: Assessment | None, new: Assessment) -> Change:
+    before = {o.id: o for o in old.obligations} if old else {}
+    after = {o.id: o for o in new.obligations}
+    added = tuple(sorted(set(after) - set(before)))
+    removed = tuple(sorted(set(before) - set(after)))
+    sooner = tuple(sorted(i for i in set(after) & set(before) if after[i].due < before[i].due))
+    return Change(added, removed, sooner)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate: which obligations may fail it and at which verdict it fails. The one place
+    where pass/fail is decided; the CLI, every format and the HTTP service ask it.
+
+    >>> Gate("action_required").fails("action_required"), Gate().fails("action_required")
+    (True, False)
+    """
+
+    fail_on: str = "blocked"  # blocked | action_required | never
+    fail_on_warnings: bool = False
+
+    def counted(self, obligations: Iterable[Ob], only: frozenset[str] | None = None) -> list[Ob]:
+        """The obligations that may fail the gate: not waived, not warnings (unless
+        `fail_on_warnings`), and, when gating a change, only those in `only`."""
+        return [
+            o
+            for o in obligations
+            if o.waived is None
+            and (self.fail_on_warnings or o.severity != "warning")
+            and (only is None or o.id in only)
+        ]
+
+    def verdict(self, obligations: Iterable[Owed], only: frozenset[str] | None = None) -> str:
+        """The verdict of the obligations the gate counts."""
+        return verdict_of(self.counted(obligations, only))
+
+    def fails(self, verdict: str) -> bool:
+        """Whether a gate verdict fails `fail_on`."""
+        return VERDICT_RANK[verdict] >= FAIL_ON[self.fail_on]
+
+    def passes(self, obligations: Iterable[Owed], only: frozenset[str] | None = None) -> bool:
+        return not self.fails(self.verdict(obligations, only))
+
+    def level(self, o: Owed, only: frozenset[str] | None = None) -> str:
+        """How an outstanding obligation is annotated (SARIF, GitHub): `error` when it alone
+        fails the gate, `note` when waived, else `warning`."""
+        if o.waived is not None:
+            return "note"
+        return "error" if not self.passes([o], only) else "warning"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One spec's assessment and where it came from."""
+
+    assessment: Assessment
+    source: str
+    document: Document | None = None
+    base: Assessment | None = None  # the earlier version (change gating)
+    gated_change: bool = False  # True when only what the change adds may fail the gate
+
+    def line_of(self, dotted: str | None) -> int:
+        """The line of a spec field (dotted path), or of its nearest ancestor; 1 when unknown."""
+        if self.document is None or not dotted:
+            return 1
+        path = tuple(dotted.split("."))
+        line, _ = self.document.locate(path)
+        return line or 1
+
+    @property
+    def change(self) -> Change | None:
+        return changes(self.base, self.assessment) if self.gated_change else None
+
+    @property
+    def only(self) -> frozenset[str] | None:
+        """When gating a change: the obligations the change adds or makes due sooner."""
+        change = self.change
+        return change.new if change is not None else None
+
+
+Ob = TypeVar("Ob", bound=Owed)
+
+
+@dataclass(frozen=True)
+class Report:
+    items: Sequence[Checked]
+    gate: Gate = field(default_factory=Gate)
+    expired: Sequence[str] = field(default_factory=tuple)
+    many: bool = False
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        return [item.assessment for item in self.items]
+
+    def gate_verdict(self, item: Checked) -> str:
+        return self.gate.verdict(item.assessment.obligations, item.only)
+
+    def failing(self) -> list[Checked]:
+        return [i for i in self.items if self.gate.fails(self.gate_verdict(i))]
+
+    def level(self, item: Checked, o: Owed) -> str:
+        return self.gate.level(o, item.only)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failing() and not self.expired
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def summary(self) -> str:
+        counts = Counter(a.verdict for a in self.assessments)
+        waived = sum(1 for a in self.assessments for o in a.obligations if o.waived is not None)
+        n = len(self.items)
+        line = (
+            f"{n} spec{'s' if n != 1 else ''}, {counts['blocked']} blocked, {counts['action_required']} "
+            f"action required, {counts['clear']} clear, {waived} waived"
+        )
+        if self.expired:
+            line += f", {len(self.expired)} expired waiver{'s' if len(self.expired) != 1 else ''}"
+        return line

@@ -1,0 +1,122 @@
+"""What `check` and `diff` read: spec files, folders (recursive, with include/exclude globs),
+standard input, Fides manifests, and earlier versions of specs from git."""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from jurisdiction.errors import InputError, Problem, SpecError, UsageError
+from jurisdiction.practice.fides import FIDES_FACTS, is_manifest, practices_from_manifest
+from jurisdiction.practice.model import Practice
+from jurisdiction.practice.specs import practice_from_document
+from jurisdiction.reading.loading import Document, from_data, load_document, parse_bytes
+
+__all__ = ["Spec", "git_show", "read_specs", "spec_files"]
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Spec:
+    practice: Practice
+    source: str  # the path as given (or the stdin name)
+    document: Document | None  # for line numbers; None for specs built from a Fides manifest
+    path: Path | None  # the file on disk, for git
+
+
+def spec_files(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+    """Files named, and spec files found under folders named (sorted), filtered by globs
+    matched against the path relative to the folder and against the file name."""
+    out: list[str] = []
+    for raw in paths:
+        if raw == "-":
+            out.append(raw)
+            continue
+        p = Path(raw)
+        if not p.is_dir():
+            out.append(raw)
+            continue
+        found = []
+        for f in sorted(p.rglob("*")):
+            if f.suffix not in SPEC_SUFFIXES or not f.is_file():
+                continue
+            rel = f.relative_to(p).as_posix()
+            if any(part.startswith(".") for part in f.relative_to(p).parts):
+                continue
+            if f.name.startswith("jurisdiction."):  # config beside specs: waivers, Fides facts
+                continue
+            if include and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(f.name, g) for g in include):
+                continue
+            if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(f.name, g) for g in exclude):
+                continue
+            found.append(str(f))
+        if not found:
+            raise InputError(
+                [Problem("no .yaml, .yml or .json specs in this folder (after --include/--exclude)", file=raw)]
+            )
+        out.extend(found)
+    return out
+
+
+def read_specs(
+    paths: Sequence[str], *, stdin: IO[bytes] | None = None, stdin_name: str = "<stdin>", fides_facts: str | None = None
+) -> list[Spec]:
+    """Every spec, or a `SpecError` listing every problem in every file."""
+    specs: list[Spec] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        try:
+            if raw == "-":
+                if stdin is None:
+                    raise UsageError("`-` reads a spec from standard input, but there is none")
+                doc = parse_bytes(stdin.read(), stdin_name)
+                path = None
+            else:
+                doc = load_document(raw)
+                path = Path(raw)
+            if is_manifest(doc):
+                facts = fides_facts
+                beside = path.parent / FIDES_FACTS if path is not None else None
+                if facts is None and beside is not None and beside.exists():
+                    facts = str(beside)
+                for practice_id, data in practices_from_manifest(doc, facts):
+                    spec_doc = from_data(data, f"{doc.source} ({practice_id})")
+                    specs.append(Spec(practice_from_document(spec_doc), doc.source, None, path))
+            else:
+                specs.append(Spec(practice_from_document(doc), doc.source, doc, path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return specs
+
+
+def git_show(path: Path, ref: str) -> bytes | None:
+    """The file's content at `ref`, or None when the file did not exist there."""
+    folder = path.resolve().parent
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+        subprocess.run(
+            ["git", "-C", top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
+    except FileNotFoundError:
+        raise UsageError("--base needs git on the PATH") from None
+    except subprocess.CalledProcessError:
+        raise UsageError(f"--base {ref}: not a git repository, or no such revision (for {path})") from None
+    rel = path.resolve().relative_to(Path(top).resolve()).as_posix()
+    shown = subprocess.run(["git", "-C", top, "show", f"{ref}:{rel}"], capture_output=True, timeout=30, check=False)
+    return shown.stdout if shown.returncode == 0 else None

@@ -1,0 +1,228 @@
+"""Step 2 (input side): the practice spec, as strict pydantic models.
+
+A practice is a planned or running data practice: which data, about whom, for what purposes,
+shared with whom, for users where, under which control, starting when, and what the privacy
+policy said and says. See DESIGN.md for the format; every field is described here so that the
+generated JSON Schema documents itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from jurisdiction.errors import suggest
+from jurisdiction.vocabulary.regions import RegionCode
+from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
+
+__all__ = [
+    "AssessmentDone",
+    "Business",
+    "DataCategoryKey",
+    "DataSubjectKey",
+    "DataUseKey",
+    "Policy",
+    "Practice",
+    "Users",
+]
+
+
+def _key_checker(kind: TaxonomyKind) -> Any:
+    def check(value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"a {kind.replace('_', ' ')} key must be a string, not {value!r}")
+        known = taxonomy().keys(kind)
+        if value in known:
+            return value
+        guess = suggest(value, known)
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise ValueError(
+            f"unknown {kind.replace('_', ' ')} key {value!r} (fideslang default "
+            f"taxonomy plus the project's sub-keys, see `docs/taxonomy.md`){hint}"
+        )
+
+    return check
+
+
+DataCategoryKey = Annotated[str, BeforeValidator(_key_checker("data_category"))]
+DataUseKey = Annotated[str, BeforeValidator(_key_checker("data_use"))]
+DataSubjectKey = Annotated[str, BeforeValidator(_key_checker("data_subject"))]
+
+
+def _iso_date(value: object) -> object:
+    """Dates are YYYY-MM-DD: a YAML date, or an ISO string (JSON). Timestamps and numbers
+    are refused rather than guessed at."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a date (YYYY-MM-DD), not a timestamp")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01") from None
+    raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{v!r} is listed twice")
+        seen.add(v)
+    return values
+
+
+Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
+Control = Literal["none", "opt_out", "opt_in"]
+LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"]
+AssessmentType = Literal[
+    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"
+]
+DocumentKind = Literal["training_data_summary", "copyright_policy", "ai_documentation"]
+
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AssessmentDone(BaseModel):
+    """A completed assessment, with the day it was completed."""
+
+    model_config = STRICT
+    type: AssessmentType = Field(
+        description="Which assessment: dpia, lia (legitimate-interest "
+        "assessment), data_protection_assessment (US states), "
+        "risk_assessment (California), pia, fria (fundamental-rights impact assessment, AI Act "
+        "Art. 27), ai_risk_management (AI Act Art. 9)."
+    )
+    completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
+
+
+def _assessment(value: object) -> object:
+    return {"type": value} if isinstance(value, str) else value
+
+
+def _distinct_codes(value: object) -> object:
+    """Keys that mean the same code (`NO` and `no`) would silently overwrite each other."""
+    if isinstance(value, dict):
+        seen: dict[str, object] = {}
+        for key in value:
+            norm = key.strip().upper() if isinstance(key, str) else key
+            if norm in seen:
+                raise ValueError(f"{seen[norm]!r} and {key!r} name the same code {norm}; give each code once")
+            seen[norm] = key
+    return value
+
+
+class Users(BaseModel):
+    """Whose data the practice uses."""
+
+    model_config = STRICT
+    regions: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        min_length=1, description="Where the users live: ISO 3166-1 / 3166-2 codes or group names (EU, EEA, EFTA)."
+    )
+    exclude: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        default_factory=list, description="Codes or groups left out of the practice."
+    )
+    min_age: int | None = Field(
+        None,
+        ge=0,
+        le=130,
+        description="Youngest user whose data is used. Absent means unknown: rules on minors then "
+        "assume minors may be included (never 'adults only').",
+    )
+    counts: Annotated[dict[RegionCode, Annotated[int, Field(ge=0)]], BeforeValidator(_distinct_codes)] = Field(
+        default_factory=dict, description="Optional user numbers per code."
+    )
+
+
+class Policy(BaseModel):
+    """The privacy policy: what it disclosed before this change, and when it changes."""
+
+    model_config = STRICT
+    discloses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Data uses the policy in force before this change discloses; a data use not "
+        "covered here (itself or a parent) is a new purpose.",
+    )
+    updated: Day | None = Field(
+        None, description="Day the policy disclosing this practice takes/took effect; null = not planned."
+    )
+    notified: Day | None = Field(None, description="Day users are/were told individually; null = not planned.")
+
+
+class Business(BaseModel):
+    """Facts about the business that laws' applicability thresholds test. Absent = unknown:
+    the law is then taken to apply, and the assessment says so."""
+
+    model_config = STRICT
+    annual_revenue_usd: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Annual gross revenue in US dollars."
+    )
+    revenue_share_from_sale: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="Share of gross revenue (0 to 1) from selling personal data."
+    )
+
+
+class Practice(BaseModel):
+    """A described data practice: the input of every check."""
+
+    model_config = STRICT
+    id: Slug = Field(description="Unique slug, e.g. genai-training-2024.")
+    title: str = Field(min_length=1, description="Human title.")
+    description: str | None = Field(None, description="Free text.")
+    data_subjects: Annotated[list[DataSubjectKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-subject keys."
+    )
+    data_categories: Annotated[list[DataCategoryKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-category keys, matched hierarchically."
+    )
+    data_uses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="fideslang data-use keys: the purposes."
+    )
+    recipients: Annotated[list[Recipient], AfterValidator(_unique)] = Field(
+        default_factory=lambda: list[Recipient](["first_party"]),
+        description="Who receives the data: first_party | processor | affiliate | third_party.",
+    )
+    sale: bool = Field(False, description="Disclosed for money or other valuable consideration.")
+    users: Users = Field(description="Whose data.")
+    control: Control = Field(
+        "none", description="The choice users get: none | opt_out (a default-on setting) | opt_in."
+    )
+    existing_data: bool = Field(
+        True, description="Also uses data collected before `starts`. Absent = true (the safer reading)."
+    )
+    legal_basis: LegalBasis | None = Field(None, description="GDPR-style legal basis claimed; absent = unknown.")
+    assessments: list[
+        Annotated[AssessmentDone, BeforeValidator(_assessment, json_schema_input_type=AssessmentType | AssessmentDone)]
+    ] = Field(default_factory=list, description="Completed assessments: names (dpia, lia, …) or {type, completed}.")
+    parental_consent: bool = Field(
+        False, description="Verifiable parental consent is obtained for users under the local age threshold."
+    )
+    starts: Day = Field(description="Day processing starts (planned or actual).")
+    ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
+    policy: Policy = Field(default_factory=Policy, description="Privacy policy facts.")
+    business: Business = Field(default_factory=Business, description="Facts for applicability thresholds.")
+    published: dict[DocumentKind, Day] = Field(
+        default_factory=dict,
+        description="Public documents and the day each is/was published: training_data_summary (EU AI Act "
+        "Art. 53(1)(d), California AB 2013), copyright_policy (AI Act Art. 53(1)(c)), ai_documentation "
+        "(developer documentation for deployers, e.g. Colorado).",
+    )
+    significant_decisions: bool = Field(
+        False,
+        description="Outputs are used to make, or substantially support, decisions with legal or "
+        "similarly significant effects (credit, employment, housing, insurance, education, health care, "
+        "essential services).",
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Practice:
+        if self.ends is not None and self.ends < self.starts:
+            raise ValueError(f"ends ({self.ends}) is before starts ({self.starts})")
+        return self
