@@ -10,6 +10,7 @@ from jurisdiction.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures"
 RULES = ROOT / "rules"
 # a spec whose only pending obligation is a warning (the CLI and HTTP gates pass it)
 WARN_ONLY = ROOT / "tests" / "fixtures" / "specs" / "warn-only.yaml"

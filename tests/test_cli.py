@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.helpers import EXAMPLES, RULES, cli
+from tests.helpers import EXAMPLES, FIXTURES, RULES, cli
 
 AS_HAPPENED = EXAMPLES / "linkedin-2024-as-happened.yaml"
 PLANNED = EXAMPLES / "linkedin-2024-planned-correctly.yaml"
@@ -65,6 +65,19 @@ def test_explain_says_why_and_why_not() -> None:
     assert "not affected: excluded by the practice" in de.out
     js = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-TX", "--format", "json")
     assert json.loads(js.out)["groups"][0]["jurisdictions"] == ["US-TX"]
+
+
+def test_explain_and_check_agree_below_thresholds() -> None:
+    """Both come from one evaluation: a law the business is too small for is not explained as
+    applying (it once said "applies … no case of the condition holds")."""
+    spec = str(FIXTURES / "specs" / "virginia-below-thresholds.yaml")
+    checked = json.loads(cli("check", spec, "--today", "2025-06-02", "--format", "json").out)
+    assert checked["jurisdictions"][0]["below_thresholds"] == ["us-va-vcdpa"]
+    assert "us-va-vcdpa" not in checked["jurisdictions"][0]["laws"]
+    explained = cli("explain", spec, "--today", "2025-06-02")
+    assert "us-va-vcdpa: does not apply (the business is below the law's applicability thresholds)" in explained.out
+    assert "✗ none of: not consumers_here 1000 ≥ 100000" in explained.out
+    assert "APPLIES us-va-vcdpa" not in explained.out
 
 
 def test_rules_commands() -> None:

@@ -23,7 +23,7 @@ from jurisdiction.engines import Engine, FactSet, Matches, make_engine
 from jurisdiction.engines.native import is_local
 from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
 from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
-from jurisdiction.evaluation.words import describe
+from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal
 from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
 from jurisdiction.law.rulebook import Law, RuleBook
@@ -31,7 +31,7 @@ from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
 from jurisdiction.vocabulary.regions import FOREVER, Interval, expand, name_of
 
-__all__ = ["Evaluator", "Owed", "PlainAssessment", "evaluate", "verdict_of"]
+__all__ = ["Evaluator", "LawTrace", "Owed", "PlainAssessment", "RuleTrace", "evaluate", "verdict_of"]
 
 SCOPES_KEPT = 512
 
@@ -58,6 +58,35 @@ class PlainAssessment(NamedTuple):
     data: dict[str, Any]
     verdict: Verdict
     obligations: tuple[Owed, ...]
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    """One rule, as the evaluation saw it for a group of jurisdictions: whether its condition
+    matched, whether its own period reaches the practice, and every case of its condition with
+    each test marked holds / fails / assumed (`words.trace_condition`)."""
+
+    rule: str
+    matched: bool
+    reaches: bool
+    cases: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LawTrace:
+    """One law, as the evaluation saw it for a group of jurisdictions whose answer is the same:
+    the day it is first in force during the practice, the facts it was evaluated over (with the
+    jurisdictions' parameters), whether the business meets its applicability thresholds (with
+    the trace of that condition), and each of its rules. The one record both `check` and
+    `explain` come from."""
+
+    law: str
+    codes: tuple[str, ...]
+    in_force: dt.date
+    facts: Mapping[str, Any]
+    applies: bool
+    thresholds: list[dict[str, Any]] | None
+    rules: list[RuleTrace]
 
 
 # A hit: one rule's answer for one group of codes.
@@ -238,7 +267,47 @@ class Evaluator:
     def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:
         return Assessment.model_validate(self._plain(practice, today).data)
 
-    def _plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
+    def _law_trace(
+        self,
+        static: _LawStatic,
+        codes: tuple[str, ...],
+        in_force: dt.date,
+        periods: tuple[Interval, ...],
+        window: Interval,
+        facts: Mapping[str, Any],
+        keys: Mapping[str, list[str]],
+        found: Matches,
+    ) -> LawTrace:
+        law, conditions = static.law, self.book.conditions
+        gate = conditions.get(f"{law.id}/@applies")
+        rules = [
+            RuleTrace(
+                rid,
+                rid in found,
+                _first_day(self._rules[rid].own, periods, window) is not None,
+                trace_condition(conditions[rid], facts, keys),
+            )
+            for rid in (f"{law.id}/{rule.id}" for rule in law.spec.rules)
+        ]
+        return LawTrace(
+            law.id,
+            codes,
+            in_force,
+            facts,
+            gate is None or f"{law.id}/@applies" in found,
+            trace_condition(gate, facts, keys) if gate is not None else None,
+            rules,
+        )
+
+    def explain(self, practice: Practice, today: dt.date) -> tuple[Assessment, list[LawTrace]]:
+        """The assessment and the record of how it was reached: for each law and group of
+        jurisdictions in scope, its facts, its applicability and every rule's condition case
+        by case (`jurisdiction explain` renders it)."""
+        traces: list[LawTrace] = []
+        plain = self._plain(practice, today, traces)
+        return Assessment.model_validate(plain.data), traces
+
+    def _plain(self, practice: Practice, today: dt.date, traces: list[LawTrace] | None = None) -> PlainAssessment:
         """The whole evaluation. It builds plain dicts in the models' field order, leaving out
         what is None, and lets pydantic validate the tree in one call when a model is wanted:
         that is several times cheaper than building the few hundred models one by one."""
@@ -299,6 +368,8 @@ class Evaluator:
         for (law_id, _, _, in_force), members, (static, periods, facts), found in zip(
             groups, groups.values(), metas, matches, strict=True
         ):
+            if traces is not None:
+                traces.append(self._law_trace(static, tuple(members), in_force, periods, window, facts, keys, found))
             if static.gate is not None:
                 gate = found.get(f"{law_id}/@applies")
                 if gate is None:  # the business is below the law's thresholds
@@ -420,16 +491,6 @@ def _stretches(
         if periods:
             out.append((periods, day))
     return out
-
-
-def _spans(law: Law, code: str, window: Interval) -> tuple[Interval, ...]:
-    """When `law` applies to `code` within the practice's window."""
-    return tuple(both for span in law.spans(code) if (both := span & window) is not None)
-
-
-def _rule_start(rule: Rule, spans: Iterable[Interval], window: Interval) -> dt.date | None:
-    """The day the rule first applies in a period of the law that overlaps the practice."""
-    return _first_day(Interval(rule.from_ or dt.date.min, rule.to or FOREVER), spans, window)
 
 
 def _within(always: tuple[Interval, ...], window: Interval) -> tuple[tuple[Interval, ...], dt.date | None]:

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from jurisdiction.errors import InputError, Problem
-from jurisdiction.evaluation.words import trace_condition
+from jurisdiction.evaluation.assessment import Obligation
+from jurisdiction.evaluation.evaluator import Evaluator, LawTrace
+from jurisdiction.law.facts import practice_facts
+from jurisdiction.law.rulebook import Law
+from jurisdiction.practice.model import Practice
+from jurisdiction.vocabulary.regions import check_code, expand, summarize_codes
 
 __all__ = ["explain_practice", "render_explanation"]
 
 
-def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None = None) -> dict[str, Any]:
+def explain_practice(
+    evaluator: Evaluator, practice: Practice, today: dt.date, code: str | None = None
+) -> dict[str, Any]:
     """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
-    jurisdictions whose explanation is the same."""
-    from jurisdiction.evaluation.evaluator import _rule_start, _spans
-    from jurisdiction.law.facts import practice_facts, spec_keys
-    from jurisdiction.vocabulary.regions import FOREVER, Interval, check_code, expand
-
+    jurisdictions whose explanation is the same. Everything comes from the evaluator's own
+    record of the evaluation (`Evaluator.explain`), so it cannot disagree with `check`."""
     book = evaluator.book
-    assessment = evaluator.evaluate(practice, today)
+    assessment, traces = evaluator.explain(practice, today)
     by_id = {o.id: o for o in assessment.obligations}
-    base = practice_facts(practice)
-    keys = spec_keys(practice)
     scope = {j.code: j for j in assessment.jurisdictions}
     if code is not None:
         try:
@@ -32,49 +35,21 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
                 [Problem(text, file="command line", field="--jurisdiction", suggestion=guess.split(" ")[0] or None)]
             ) from None
     wanted = expand([code], practice.starts, book.subdivided) if code is not None else tuple(scope)
-    window = Interval(practice.starts, practice.ends or FOREVER)
+    traced: dict[str, dict[str, LawTrace]] = {}
+    for trace in traces:
+        for where in trace.codes:
+            traced.setdefault(where, {}).setdefault(trace.law, trace)  # the earliest stretch first
     grouped: dict[str, dict[str, Any]] = {}
     for where in wanted:
         entry = scope.get(where)
         if entry is None or not entry.affected:
             body: dict[str, Any] = {"affected": False, "reason": entry.reason if entry else "not in users.regions"}
         else:
-            laws = []
-            for law in book.laws:
-                spans = _spans(law, where, window)
-                if not spans:
-                    places = "; ".join(
-                        f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "")
-                        for a in law.spec.law.applies
-                    )
-                    laws.append(
-                        {"law": law.id, "applies": False, "why": f"applies in {places}; not here during the practice"}
-                    )
-                    continue
-                facts = {**base, **{f"param:{n}": law.param(n, where, spans[0].start) for n in law.spec.parameters}}
-                rules = []
-                for rule in law.spec.rules:
-                    rid = f"{law.id}/{rule.id}"
-                    trace = trace_condition(book.conditions[rid], facts, keys)
-                    fired = rid in by_id and where in by_id[rid].jurisdictions
-                    row: dict[str, Any] = {"rule": rid, "applies": fired, "cases": trace, "citation": rule.citation}
-                    if fired:
-                        ob = by_id[rid]
-                        detail = next((d for d in ob.details or [] if where in d.jurisdictions), None)
-                        row["status"] = detail.status if detail else ob.status
-                        row["due"] = (detail.due if detail else ob.due).isoformat()
-                        row["because"] = (detail.because if detail else ob.because)[-1]
-                    elif _rule_start(rule, law.spans(where), window) is None:
-                        period = f"{rule.from_ or 'the start of the law'} to {rule.to or 'open'}"
-                        row["why_not"] = f"the rule's own period ({period}) does not reach the practice"
-                    else:
-                        row["why_not"] = "no case of the condition holds"
-                    rules.append(row)
-                in_force = next(s.start for s in law.spans(where) if s & window)
-                laws.append({"law": law.id, "applies": True, "from": in_force.isoformat(), "rules": rules})
-            body = {"affected": True, "laws": laws}
+            here = traced.get(where, {})
+            body = {"affected": True, "laws": [_law_row(law, here.get(law.id), where, by_id) for law in book.laws]}
         key = repr(body)
         grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
+    base = practice_facts(practice)
     shown = {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in sorted(base.items())}
     return {
         "practice": practice.id,
@@ -85,9 +60,45 @@ def explain_practice(evaluator: Any, practice: Any, today: Any, code: str | None
     }
 
 
-def render_explanation(report: dict[str, Any]) -> str:
-    from jurisdiction.vocabulary.regions import summarize_codes
+def _law_row(law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obligation]) -> dict[str, Any]:
+    if trace is None:
+        places = "; ".join(
+            f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "") for a in law.spec.law.applies
+        )
+        return {"law": law.id, "applies": False, "why": f"applies in {places}; not here during the practice"}
+    if not trace.applies:
+        return {
+            "law": law.id,
+            "applies": False,
+            "why": "the business is below the law's applicability thresholds",
+            "thresholds": trace.thresholds,
+        }
+    rules = []
+    for rt in trace.rules:
+        fired = rt.rule in by_id and where in by_id[rt.rule].jurisdictions
+        row: dict[str, Any] = {
+            "rule": rt.rule,
+            "applies": fired,
+            "cases": rt.cases,
+            "citation": law.rule(rt.rule).citation,
+        }
+        if fired:
+            ob = by_id[rt.rule]
+            detail = next((d for d in ob.details or [] if where in d.jurisdictions), None)
+            row["status"] = detail.status if detail else ob.status
+            row["due"] = (detail.due if detail else ob.due).isoformat()
+            row["because"] = (detail.because if detail else ob.because)[-1]
+        elif not rt.reaches:
+            rule = law.rule(rt.rule)
+            period = f"{rule.from_ or 'the start of the law'} to {rule.to or 'open'}"
+            row["why_not"] = f"the rule's own period ({period}) does not reach the practice"
+        else:
+            row["why_not"] = "no case of the condition holds"
+        rules.append(row)
+    return {"law": law.id, "applies": True, "from": trace.in_force.isoformat(), "rules": rules}
 
+
+def render_explanation(report: dict[str, Any]) -> str:
     mark = {"holds": "✓", "fails": "✗", "assumed": "?"}
     lines = [f"{report['practice']} as of {report['today']}: {report['verdict']}", "Facts:"]
     for name, value in report["facts"].items():
@@ -101,6 +112,12 @@ def render_explanation(report: dict[str, Any]) -> str:
         for law in group["laws"]:
             if not law["applies"]:
                 lines.append(f"  {law['law']}: does not apply ({law['why']})")
+                cases = law.get("thresholds") or []
+                if cases:
+                    lines.append(
+                        "        ✗ none of: "
+                        + "; ".join(" and ".join(lit["text"] for lit in c["literals"]) for c in cases)
+                    )
                 continue
             lines.append(f"  {law['law']}: applies from {law['from']}")
             for rule in law["rules"]:

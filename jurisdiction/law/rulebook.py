@@ -64,6 +64,15 @@ class Law:
         return self.spec.law.id
 
     @cached_property
+    def rules_by_id(self) -> dict[str, Rule]:
+        """Global rule id (`law/rule`) → rule."""
+        return {f"{self.id}/{rule.id}": rule for rule in self.spec.rules}
+
+    def rule(self, rule_id: str) -> Rule:
+        """A rule of this law by its global id (`law/rule`)."""
+        return self.rules_by_id[rule_id]
+
+    @cached_property
     def windows(self) -> tuple[tuple[str, Interval], ...]:
         """(scope code, interval) pairs: where and when the law applies."""
         from jurisdiction.vocabulary.regions import FOREVER
