@@ -6,8 +6,11 @@
     │   └── RuleError         a rule library file
     └── UsageError            the command line itself is wrong (exit code 2)
 
-Every `InputError` carries one or more `Problem`s: where (file, line, column, field),
-what is wrong, what is valid and, where one fits, a "did you mean" suggestion.
+Every `InputError` carries one or more `Problem`s: a stable `code`, where (file, line,
+column, field), what is wrong, what is valid and, where one fits, a "did you mean"
+suggestion — as fields, so that renderers and callers read them and never parse the English.
+A validator inside a model raises `InvalidValue` (a `ValueError`, as pydantic expects) with
+the same fields; the validation step turns it into a `Problem`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "InputError",
+    "InvalidValue",
     "JurisdictionError",
     "Problem",
     "RuleError",
@@ -45,9 +49,36 @@ def suggest(value: object, choices: Iterable[str], *, n: int = 1) -> str | None:
     return hits[0] if hits else None
 
 
+class InvalidValue(ValueError):
+    """A value a validator refuses: what is wrong (`message`), a stable `code`, what is valid,
+    a suggestion, and the field a whole-model check blames (where the value is not the field's).
+
+    >>> err = InvalidValue("unknown region code 'UK'", code="unknown_region", suggestion="GB")
+    >>> err.code, err.suggestion
+    ('unknown_region', 'GB')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid_value",
+        valid: str | None = None,
+        suggestion: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message, self.code, self.valid, self.suggestion, self.field = message, code, valid, suggestion, field
+
+    def __str__(self) -> str:
+        return self.message + (f"; did you mean {self.suggestion}?" if self.suggestion else "")
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input, and where it is."""
+    """One thing wrong with an input, and where it is. `code` is stable (a snake_case word such
+    as `unknown_field`, `missing_field`, `wrong_type`, `unknown_key`, `yaml_syntax`); `found`
+    describes what stood there when the code is `wrong_type`."""
 
     message: str
     file: str | None = None
@@ -57,6 +88,8 @@ class Problem:
     value: object = None
     valid: str | None = None
     suggestion: str | None = None
+    code: str = "invalid"
+    found: str | None = None
 
     def where(self) -> str:
         parts = [self.file or "<input>"]
@@ -79,7 +112,7 @@ class Problem:
         return text
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"message": self.message}
+        out: dict[str, object] = {"code": self.code, "message": self.message}
         for key in ("file", "line", "column", "field", "valid", "suggestion"):
             val = getattr(self, key)
             if val is not None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-from jurisdiction.errors import InputError, Problem
+from jurisdiction.errors import InputError, InvalidValue, Problem
 from jurisdiction.evaluation.assessment import Obligation
 from jurisdiction.evaluation.evaluator import Evaluator, LawTrace
 from jurisdiction.law.facts import practice_facts
@@ -29,11 +30,9 @@ def explain_practice(
     if code is not None:
         try:
             code = check_code(code)
-        except ValueError as exc:
-            text, _, guess = str(exc).partition("; did you mean ")
-            raise InputError(
-                [Problem(text, file="command line", field="--jurisdiction", suggestion=guess.split(" ")[0] or None)]
-            ) from None
+        except InvalidValue as exc:
+            problem = Problem(exc.message, file="command line", field="--jurisdiction", valid=exc.valid, code=exc.code)
+            raise InputError([dataclasses.replace(problem, suggestion=exc.suggestion)]) from None
     wanted = expand([code], practice.starts, book.subdivided) if code is not None else tuple(scope)
     traced: dict[str, dict[str, LawTrace]] = {}
     for trace in traces:

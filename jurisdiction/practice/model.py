@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from jurisdiction.errors import suggest
+from jurisdiction.errors import InvalidValue, suggest
 from jurisdiction.vocabulary.regions import RegionCode
 from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 
@@ -32,15 +32,16 @@ __all__ = [
 def _key_checker(kind: TaxonomyKind) -> Any:
     def check(value: object) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"a {kind.replace('_', ' ')} key must be a string, not {value!r}")
+            raise InvalidValue(f"a {kind.replace('_', ' ')} key must be a string, not {value!r}", code="wrong_type")
         known = taxonomy().keys(kind)
         if value in known:
             return value
-        guess = suggest(value, known)
-        hint = f"; did you mean {guess!r}?" if guess else ""
-        raise ValueError(
-            f"unknown {kind.replace('_', ' ')} key {value!r} (fideslang default "
-            f"taxonomy plus the project's sub-keys, see `docs/taxonomy.md`){hint}"
+        raise InvalidValue(
+            f"unknown {kind.replace('_', ' ')} key {value!r}",
+            code="unknown_key",
+            valid="a key of fideslang's default taxonomy or the project's sub-keys (`jurisdiction taxonomy`, "
+            "docs/taxonomy.md)",
+            suggestion=suggest(value, known),
         )
 
     return check
@@ -51,19 +52,24 @@ DataUseKey = Annotated[str, BeforeValidator(_key_checker("data_use"))]
 DataSubjectKey = Annotated[str, BeforeValidator(_key_checker("data_subject"))]
 
 
+DATE_HELP = "YYYY-MM-DD, e.g. 2024-08-01"
+
+
 def _iso_date(value: object) -> object:
     """Dates are YYYY-MM-DD: a YAML date, or an ISO string (JSON). Timestamps and numbers
     are refused rather than guessed at."""
     if isinstance(value, dt.datetime):
-        raise ValueError("give a date (YYYY-MM-DD), not a timestamp")
+        raise InvalidValue("give a date (YYYY-MM-DD), not a timestamp", code="not_a_date", valid="YYYY-MM-DD")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01") from None
-    raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2024-08-01")
+            raise InvalidValue(
+                f"{value!r} is not a date", code="not_a_date", valid="YYYY-MM-DD, e.g. 2024-08-01"
+            ) from None
+    raise InvalidValue(f"{value!r} is not a date", code="not_a_date", valid="YYYY-MM-DD, e.g. 2024-08-01")
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]
@@ -74,7 +80,7 @@ def _unique(values: list[Any]) -> list[Any]:
     seen: set[Any] = set()
     for v in values:
         if v in seen:
-            raise ValueError(f"{v!r} is listed twice")
+            raise InvalidValue(f"{v!r} is listed twice", code="duplicate_item")
         seen.add(v)
     return values
 
@@ -114,7 +120,9 @@ def _distinct_codes(value: object) -> object:
         for key in value:
             norm = key.strip().upper() if isinstance(key, str) else key
             if norm in seen:
-                raise ValueError(f"{seen[norm]!r} and {key!r} name the same code {norm}; give each code once")
+                raise InvalidValue(
+                    f"{seen[norm]!r} and {key!r} name the same code {norm}; give each code once", code="duplicate_code"
+                )
             seen[norm] = key
     return value
 
@@ -224,5 +232,7 @@ class Practice(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Practice:
         if self.ends is not None and self.ends < self.starts:
-            raise ValueError(f"ends ({self.ends}) is before starts ({self.starts})")
+            raise InvalidValue(
+                f"ends ({self.ends}) is before starts ({self.starts})", code="dates_out_of_order", field="ends"
+            )
         return self

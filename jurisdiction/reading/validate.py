@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from jurisdiction.errors import Problem, suggest
+from jurisdiction.errors import InvalidValue, Problem, suggest
 from jurisdiction.reading.loading import Document, Path_
 
 __all__ = ["model_problems", "validate_model"]
@@ -86,16 +86,30 @@ def _slug_guess(value: object) -> str | None:
     return guess or None
 
 
-def _blame(doc: Document, model: type[BaseModel], base: Path_, loc: tuple[Any, ...], message: str) -> tuple[Any, ...]:
-    """A check over a whole model ("ends (…) is before starts (…)") is reported at the field
-    its message starts with, when that field stands in the document."""
+def _blame(
+    doc: Document, model: type[BaseModel], base: Path_, loc: tuple[Any, ...], field: str | None
+) -> tuple[Any, ...]:
+    """A check over a whole model ("ends (…) is before starts (…)") is reported at the field it
+    names (`InvalidValue.field`), when that field stands in the document."""
     owner = _model_at(model, loc)
-    if owner is None:
+    if owner is None or field is None:
         return loc
-    first = re.match(r"`?([A-Za-z_][A-Za-z0-9_]*)`?", message)
-    if first and first.group(1) in _field_names(owner) and (*base, *loc, first.group(1)) in doc.positions:
-        return (*loc, first.group(1))
+    if field in _field_names(owner) and (*base, *loc, field) in doc.positions:
+        return (*loc, field)
     return loc
+
+
+_TYPE_KINDS = (
+    "int_type",
+    "int_parsing",
+    "string_type",
+    "date_type",
+    "list_type",
+    "dict_type",
+    "model_type",
+    "float_type",
+    "bool_type",
+)
 
 
 def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, base: Path_ = ()) -> list[Problem]:
@@ -105,20 +119,26 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
         loc = _real_loc(doc, base, err["loc"], kind)
         value = err.get("input")
         message = err["msg"]
-        if kind == "value_error" and not isinstance(value, (str, int, float, bool, type(None), list)):
-            loc = _blame(doc, model, base, loc, message.removeprefix("Value error, "))
+        raised = err.get("ctx", {}).get("error")
+        refused = raised if isinstance(raised, InvalidValue) else None
+        if refused is not None and not isinstance(value, (str, int, float, bool, type(None), list)):
+            loc = _blame(doc, model, base, loc, refused.field)
         path = (*base, *loc)
         valid = None
         guess = None
+        found = None
+        code = kind
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             names = _field_names(owner) if owner else []
             message = f"unknown field `{loc[-1]}`"
+            code = "unknown_field"
             valid = ", ".join(names) if names else None
             guess = suggest(loc[-1], names) if names else None
             value = None
         elif kind == "missing":
             message = f"required field `{loc[-1]}` is missing"
+            code = "missing_field"
             owner = _model_at(model, loc[:-1])
             if owner is not None:
                 field = next((f for n, f in owner.model_fields.items() if (f.alias or n) == loc[-1]), None)
@@ -126,6 +146,7 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
                     valid = field.description
         elif kind.startswith("bool") and isinstance(value, str):
             message = f"{value!r} is not a boolean"
+            code = "not_boolean"
             valid = "true or false"
             if value in YAML11:
                 message += " (YAML 1.1 read this as a boolean; this tool reads YAML 1.2, where it is a string)"
@@ -133,37 +154,30 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             message = f"{value!r} is not allowed"
+            code = "not_allowed"
             valid = str(expected).replace("'", "")
             options = [o.strip() for o in str(expected).replace(" or ", ",").replace("'", "").split(",") if o.strip()]
             guess = suggest(value, options)
         elif kind == "value_error":
-            message = message.removeprefix("Value error, ")
-            if "did you mean" in message:
-                head, _, tail = message.rpartition("; did you mean ")
-                message, guess = head, tail.rstrip("?")
-        elif kind in (
-            "int_type",
-            "int_parsing",
-            "string_type",
-            "date_type",
-            "list_type",
-            "dict_type",
-            "model_type",
-            "float_type",
-            "bool_type",
-        ):
-            message = f"{message.lower().removeprefix('input should be ')}"
-            message = (
-                f"expected {message}, got {type(value).__name__} {_short(value)}"
-                if not isinstance(value, (dict, list))
-                else f"expected {message}, got a {type(value).__name__}"
-            )
+            if refused is not None:
+                message, code, valid, guess = refused.message, refused.code, refused.valid, refused.suggestion
+            else:
+                message, code = message.removeprefix("Value error, "), "invalid_value"
+        elif kind in _TYPE_KINDS:
+            wanted = message.lower().removeprefix("input should be ")
+            valid = wanted.removeprefix("a valid ")
+            found = f"{type(value).__name__} {_short(value)}" if not isinstance(value, (dict, list)) else None
+            found = found or f"a {type(value).__name__}"
+            message = f"expected {wanted}, got {found}"
+            code = "wrong_type"
         elif kind in URL_KINDS:
             reason = message.lower().removeprefix("input should be a valid url, ")
             message = f"{_short(value)} is not a valid URL ({reason})"
+            code = "invalid_url"
             valid = "an absolute http:// or https:// URL, e.g. https://eur-lex.europa.eu/eli/reg/2016/679/oj"
         elif kind == "string_pattern_mismatch":
             pattern = str(err.get("ctx", {}).get("pattern", ""))
+            code = "invalid_id"
             if pattern.startswith("^[a-z0-9][a-z0-9._-]"):
                 message = f"{_short(value)} is not a valid id"
                 valid = SLUG_HELP
@@ -172,6 +186,7 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
                 message = f"{_short(value)} does not match the pattern {pattern}"
         elif kind == "too_short" and isinstance(value, list):
             least = err.get("ctx", {}).get("min_length", 1)
+            code = "too_few_items"
             message = (
                 f"the list is empty; give at least {least} item{'s' if least != 1 else ''}"
                 if not value
@@ -185,43 +200,39 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
                 valid=valid,
                 suggestion=guess,
                 value=value if isinstance(value, (str, int, float, bool)) else None,
+                code=code,
+                found=found,
             )
         )
     return _merge_union_noise(problems)
 
 
-_EXPECTED = re.compile(r"^expected (?:a valid )?(.+?), got (.+)$")
-
-
 def _merge_union_noise(problems: list[Problem]) -> list[Problem]:
     """A value checked against a union (`int | str`, `X | list[X]`) fails once per member.
-    Keep what helps: drop "expected a list/mapping" where another member got further into
-    the value (its problems sit deeper), and fold the remaining type mismatches at one
-    place into one line ("expected integer, number, string or boolean, got a dict")."""
+    Keep what helps: drop a type mismatch where another member got further into the value
+    (its problems sit deeper), and fold the remaining type mismatches at one place into one
+    ("expected integer, number, string or boolean, got a dict")."""
     fields = [p.field or "" for p in problems]
 
     def deeper(prefix: str) -> bool:
         return any(f != prefix and (f.startswith(prefix + ".") or f.startswith(prefix + "[")) for f in fields)
 
-    kept = [p for p in problems if not (_EXPECTED.match(p.message) and p.field and deeper(p.field))]
+    kept = [p for p in problems if not (p.code == "wrong_type" and p.field and deeper(p.field))]
     out: list[Problem] = []
     merged: dict[tuple[object, ...], int] = {}
     for problem in kept:
-        hit = _EXPECTED.match(problem.message)
-        if not hit:
+        if problem.code != "wrong_type":
             out.append(problem)
             continue
-        key = (problem.file, problem.line, problem.column, problem.field, hit.group(2))
+        key = (problem.file, problem.line, problem.column, problem.field, problem.found)
         if key not in merged:
             merged[key] = len(out)
             out.append(problem)
             continue
         first = out[merged[key]]
-        wants = _EXPECTED.match(first.message).group(1).split(" or ")  # type: ignore[union-attr]
-        wants = [*dict.fromkeys([w.removeprefix("a valid ") for w in (*wants, hit.group(1))])]
-        out[merged[key]] = dataclasses.replace(
-            first, message=f"expected {', '.join(wants[:-1])} or {wants[-1]}, got {hit.group(2)}"
-        )
+        wants = [*dict.fromkeys([*(first.valid or "").split(" or "), problem.valid or ""])]
+        valid = f"{', '.join(wants[:-1])} or {wants[-1]}"
+        out[merged[key]] = dataclasses.replace(first, message=f"expected {valid}, got {first.found}", valid=valid)
     return out
 
 

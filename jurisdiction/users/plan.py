@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from jurisdiction.errors import InputError, Problem, UsageError, suggest
+from jurisdiction.errors import InputError, InvalidValue, Problem, UsageError, suggest
 from jurisdiction.evaluation.assessment import OUT, PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Obligation
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulefile import ObligationKind, Status
@@ -932,9 +932,8 @@ def _check_codes(rows: Sequence[Sequence[Any]], source: str, cols: ColumnMap) ->
             hint = None
             try:
                 check_code(value)
-            except ValueError as exc:
-                text = str(exc)
-                hint = text.split("did you mean ", 1)[1].rstrip("?") if "did you mean" in text else None
+            except InvalidValue as exc:
+                hint = exc.suggestion
         problems.append(
             Problem(
                 message,

@@ -20,7 +20,7 @@ from typing import Annotated, NamedTuple
 import pycountry
 from pydantic import AfterValidator, BeforeValidator
 
-from jurisdiction.errors import suggest
+from jurisdiction.errors import InvalidValue, suggest
 
 __all__ = [
     "FOREVER",
@@ -142,15 +142,24 @@ def _all_codes() -> tuple[str, ...]:
     return tuple(sorted(set(_countries()) | set(groups())))
 
 
+REGION_HELP = "an ISO 3166-1 alpha-2 code (DE), an ISO 3166-2 code (US-CA) or a group"
+
+
 def check_code(value: object) -> str:
-    """Validate and normalise one code; raise ValueError with a suggestion when unknown."""
+    """Validate and normalise one code; raise `InvalidValue` (a ValueError) with a suggestion
+    when unknown."""
     if isinstance(value, bool) or not isinstance(value, str):
         hint = ""
         if value is False:
             hint = (
                 " (YAML 1.1 reads a bare NO as false; this loader reads YAML 1.2, so check how the value was produced)"
             )
-        raise ValueError(f"a region code must be a string, not {type(value).__name__} {value!r}{hint}")
+        raise InvalidValue(
+            f"a region code must be a string, not {type(value).__name__} {value!r}{hint}",
+            code="wrong_type",
+            valid=REGION_HELP,
+            suggestion='"NO"' if value is False else None,
+        )
     code = value.strip().upper()
     if code in groups() or code in _countries():
         return code
@@ -166,10 +175,11 @@ def check_code(value: object) -> str:
         if "-" in code:
             pool = list(subdivisions_of(country_of(code))) or pool
         guess = suggest(code, pool)
-    hint = f"; did you mean {guess} ({name_of(guess)})?" if guess else ""
-    raise ValueError(
-        f"unknown region code {value!r}: use an ISO 3166-1 alpha-2 code (DE), an ISO 3166-2 "
-        f"code (US-CA) or a group ({', '.join(sorted(groups()))}){hint}"
+    raise InvalidValue(
+        f"unknown region code {value!r}",
+        code="unknown_region",
+        valid=REGION_HELP + f" ({', '.join(sorted(groups()))})",
+        suggestion=f"{guess} ({name_of(guess)})" if guess else None,
     )
 
 
