@@ -32,13 +32,13 @@ TODAY = dt.date(2024, 9, 20)
 def worker(engine_name: str, table: str, runs: int) -> dict[str, object]:
     from jurisdiction import RuleBook, load_practice
     from jurisdiction.evaluation.evaluator import Evaluator
-    from jurisdiction.users.backends import DuckDBEngine, SparkEngine, TableEngine
+    from jurisdiction.users.backends import DuckDBBackend, SparkBackend, TableBackend
     from jurisdiction.users.plan import ColumnMap, counts_sql, plan_users
 
     started = time.perf_counter()
     plan = plan_users(load_practice(SPEC), Evaluator(RuleBook.load()), TODAY)
     plan_s = time.perf_counter() - started
-    engine: TableEngine = DuckDBEngine() if engine_name == "duckdb" else SparkEngine("local[*]")
+    engine: TableBackend = DuckDBBackend() if engine_name == "duckdb" else SparkBackend("local[*]")
     cols = ColumnMap(subdivision="state").resolve(engine.open(table), table)
     sql = counts_sql(plan, cols, dialect=engine.dialect)
     times, rows = [], 0

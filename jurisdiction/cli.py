@@ -132,20 +132,26 @@ def _parser() -> _Parser:
     )
     serve.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES", help="largest request body")
 
-    users = sub.add_parser(
-        "users", help="count the affected users in a user table, per jurisdiction and plan step (ISSUE 6)"
-    )
+    users = sub.add_parser("users", help="count the affected users in a user table, per jurisdiction and plan step")
     users.add_argument("spec", metavar="SPEC")
     users.add_argument("--users", dest="table_path", metavar="PATH", help="user table: Parquet (file or folder) or CSV")
     users.add_argument("--map", dest="columns", metavar="COLUMNS", help="role=column,... or a YAML/JSON file")
-    users.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb", help="where the SQL runs")
+    users.add_argument("--backend", choices=BACKENDS, default="duckdb", help="where the SQL runs")
     users.add_argument("--out", metavar="DIR", help="write each plan step's user ids there (Parquet)")
     users.add_argument("--format", choices=["text", "json", "html"], default="text")
     users.add_argument("--print-sql", action="store_true", help="print the SQL (for a warehouse) and stop")
     users.add_argument("--table", default="users", help="with --print-sql: the table name in the SQL")
     users.add_argument("--today", type=_date, help="evaluation date (default: the system date)")
     users.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
-    users.add_argument("--rule-engine", choices=["auto", "rete", "native"], default="auto")
+    users.add_argument("--rule-engine", choices=ENGINE_NAMES, default="auto", help="the rules engine")
+    # --engine names the rules engine, as in every other command; it also still takes the
+    # backend names it took before --backend existed.
+    users.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES + BACKENDS,
+        action=_EngineOrBackend,
+        help="the rules engine (auto|rete|native); duckdb|spark is read as --backend",
+    )
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
@@ -198,6 +204,15 @@ def run(
 
 def main() -> None:
     sys.exit(run())
+
+
+ENGINE_NAMES = ["auto", "rete", "native"]
+BACKENDS = ["duckdb", "spark"]
+
+
+class _EngineOrBackend(argparse.Action):
+    def __call__(self, parser: Any, namespace: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        setattr(namespace, "backend" if value in BACKENDS else "rule_engine", value)
 
 
 def _book(path: str | None, with_tests: bool = False) -> RuleBook:
@@ -513,7 +528,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.print_sql:
         from jurisdiction.users.plan import counts_sql, ids_sql
 
-        dialect = "spark" if args.engine == "spark" else "duckdb"
+        dialect = args.backend
         out.write(counts_sql(plan, columns, args.table, dialect))
         if args.out:
             for step in plan.steps:
@@ -525,7 +540,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.users.backends import count_users
 
     progress = _progress_bar(err, "users") if getattr(err, "isatty", lambda: False)() else None
-    counts = count_users(plan, args.table_path, columns, engine=args.engine, out=args.out, progress=progress)
+    counts = count_users(plan, args.table_path, columns, backend=args.backend, out=args.out, progress=progress)
     if progress is not None:
         err.write("\n")
     if args.format == "json":

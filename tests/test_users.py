@@ -23,7 +23,7 @@ from .helpers import EXAMPLES, ROOT, cli
 
 duckdb = pytest.importorskip("duckdb")
 sys.path.insert(0, str(ROOT))
-from jurisdiction.users.backends import DuckDBEngine, count_users  # noqa: E402
+from jurisdiction.users.backends import DuckDBBackend, count_users  # noqa: E402
 from tools.synthetic_users import generate, rows_of  # noqa: E402
 
 LINKEDIN = EXAMPLES / "linkedin-2024-as-happened.yaml"
@@ -50,7 +50,7 @@ def _norm(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize(("spec", "today"), CASES, ids=["linkedin", "kids"])
 def test_duckdb_agrees_with_the_python_reference(spec: Path, today: dt.date, table: Path, evaluator: Evaluator) -> None:
     plan = plan_users(load_practice(spec), evaluator, today)
-    engine = DuckDBEngine()
+    engine = DuckDBBackend()
     cols = COLUMNS.resolve(engine.open(str(table)), str(table))
     got = engine.query(counts_sql(plan, cols))
     want = reference_rows(plan, cols, rows_of(table))
@@ -112,7 +112,7 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
             "--format", "json", "--out", out_dir)  # fmt: skip
     assert r.code == 0, r.err
     counts = json.loads(r.out)
-    assert counts["users"] == 5_000 and counts["engine"] == "duckdb"
+    assert counts["users"] == 5_000 and counts["backend"] == "duckdb"
     for step in counts["steps"]:
         path = Path(counts["files"][str(step["step"])])
         query = f"SELECT count(*), count(DISTINCT user_id) FROM read_parquet('{path}')"
@@ -126,6 +126,18 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
     con.execute(f"CREATE VIEW users AS SELECT * FROM read_parquet('{table}')")
     rows = con.execute(sql.out).fetchall()
     assert sum(r[6] for r in rows) == 5_000
+
+
+def test_engine_flag_names_the_rules_engine_and_still_takes_backends() -> None:
+    """`--backend` says where the SQL runs; `--engine` means the rules engine, as everywhere else,
+    and still accepts the backend names it took before `--backend` existed."""
+    # a column named like an SQL word is quoted per dialect: the backends differ there
+    base = ("users", LINKEDIN, "--print-sql", "--map", "subdivision=state,country=order", "--today", "2024-09-20")
+    spark = cli(*base, "--backend", "spark")
+    assert spark.code == 0 and spark.out != cli(*base).out
+    assert cli(*base, "--engine", "spark").out == spark.out
+    native = cli(*base, "--engine", "native")
+    assert native.code == 0 and native.out == cli(*base, "--rule-engine", "native").out == cli(*base).out
 
 
 def test_progress_bar_only_on_a_terminal(table: Path) -> None:
@@ -191,13 +203,13 @@ def _spark_ready() -> bool:
 @pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (the spark extra) and Java")
 @pytest.mark.parametrize(("spec", "today"), CASES, ids=["linkedin", "kids"])
 def test_spark_gives_the_same_counts_as_duckdb(spec: Path, today: dt.date, table: Path, evaluator: Evaluator) -> None:
-    from jurisdiction.users.backends import SparkEngine
+    from jurisdiction.users.backends import SparkBackend
 
     plan = plan_users(load_practice(spec), evaluator, today)
-    on_duck = count_users(plan, str(table), COLUMNS, engine="duckdb")
-    spark = SparkEngine("local[2]")
-    on_spark = count_users(plan, str(table), COLUMNS, engine=spark)
-    strip = {"seconds", "engine", "files"}
+    on_duck = count_users(plan, str(table), COLUMNS, backend="duckdb")
+    spark = SparkBackend("local[2]")
+    on_spark = count_users(plan, str(table), COLUMNS, backend=spark)
+    strip = {"seconds", "backend", "files"}
     assert on_spark.model_dump(exclude=strip) == on_duck.model_dump(exclude=strip)
     assert on_spark.users == 5_000
 

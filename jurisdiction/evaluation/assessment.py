@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from jurisdiction.law.rulefile import ObligationKind, Severity, Status
 
 __all__ = [
+    "AffectedUsers",
     "Assessment",
     "JurisdictionResult",
     "LawResult",
     "Obligation",
     "ObligationDetail",
     "PlanStep",
-    "UserCounts",
     "Verdict",
 ]
 
@@ -146,7 +146,7 @@ class PlanStep(BaseModel):
     obligations: list[str]
 
 
-class UserCounts(BaseModel):
+class AffectedUsers(BaseModel):
     """User numbers, when the spec gives `users.counts`."""
 
     model_config = OUT
@@ -167,5 +167,5 @@ class Assessment(BaseModel):
     laws: list[LawResult]
     obligations: list[Obligation]
     plan: list[PlanStep]
-    users: UserCounts | None = None
+    users: AffectedUsers | None = None
     assumptions: list[str] = Field(default_factory=list, description="Unknown spec facts and the reading taken.")

@@ -21,7 +21,7 @@ __all__ = [
     "Done",
     "Due",
     "Expect",
-    "Law",
+    "LawInfo",
     "ObligationKind",
     "ParamValue",
     "Parameter",
@@ -29,7 +29,7 @@ __all__ = [
     "RuleFile",
     "Severity",
     "Status",
-    "Term",
+    "TermDefinition",
     "TestCase",
     "TestFile",
 ]
@@ -67,7 +67,7 @@ class AppliesIn(BaseModel):
     note: str | None = Field(None, description="Anything a reader should know.")
 
 
-class Law(BaseModel):
+class LawInfo(BaseModel):
     """The law a rule file encodes."""
 
     model_config = MODEL
@@ -117,7 +117,7 @@ class Parameter(BaseModel):
     )
 
 
-class Term(BaseModel):
+class TermDefinition(BaseModel):
     """A named condition, used in rules as `{<name>: true}`."""
 
     model_config = MODEL
@@ -190,9 +190,9 @@ class RuleFile(BaseModel):
     """A whole rule file."""
 
     model_config = MODEL
-    law: Law
+    law: LawInfo
     parameters: dict[Slug, Parameter] = Field(default_factory=dict, description="Per-jurisdiction values.")
-    terms: dict[Slug, Term] = Field(default_factory=dict, description="Named conditions.")
+    terms: dict[Slug, TermDefinition] = Field(default_factory=dict, description="Named conditions.")
     rules: list[Rule] = Field(min_length=1, description="The rules.")
 
 

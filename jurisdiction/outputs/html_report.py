@@ -17,7 +17,7 @@ from html import escape
 from jurisdiction._version import __version__
 from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.outputs.gate import Checked, Report
-from jurisdiction.users.plan import UserCounts
+from jurisdiction.users.plan import TableCounts
 
 __all__ = ["render_html"]
 
@@ -49,7 +49,7 @@ document.addEventListener('DOMContentLoaded', function () {
 """
 
 
-def render_html(report: Report, users: Mapping[str, UserCounts] | None = None) -> str:
+def render_html(report: Report, users: Mapping[str, TableCounts] | None = None) -> str:
     """The whole page. `users`: counts over a user table, by practice id (else the spec's counts)."""
     body = "\n".join(_section(item, (users or {}).get(item.assessment.practice)) for item in report.items)
     expired = "".join(f"<li>{escape(m)}</li>" for m in report.expired)
@@ -65,7 +65,7 @@ def render_html(report: Report, users: Mapping[str, UserCounts] | None = None) -
     )
 
 
-def _section(item: Checked, counts: UserCounts | None) -> str:
+def _section(item: Checked, counts: TableCounts | None) -> str:
     a = item.assessment
     colour = VERDICT_COLOUR[a.verdict]
     affected = [j for j in a.jurisdictions if j.affected]
@@ -129,7 +129,7 @@ def _timeline(a: Assessment) -> str:
     return "".join(out)
 
 
-def _plan_table(a: Assessment, counts: UserCounts | None) -> str:
+def _plan_table(a: Assessment, counts: TableCounts | None) -> str:
     users = {s.step: s for s in counts.steps} if counts else {}
     rows = []
     for s in a.plan:
@@ -173,12 +173,12 @@ def _spec_counts(item: Checked) -> list[tuple[str, int, bool]]:
     return out
 
 
-def _chart(item: Checked, counts: UserCounts | None) -> str:
+def _chart(item: Checked, counts: TableCounts | None) -> str:
     """Horizontal bars: users per jurisdiction, affected and excluded."""
     bars: list[tuple[str, int, int]] = []  # code, affected, excluded
     if counts:
         bars = [(j.code, j.affected, j.users - j.affected) for j in counts.jurisdictions]
-        note = f"From the user table {escape(counts.source)} ({counts.engine})."
+        note = f"From the user table {escape(counts.source)} ({counts.backend})."
     else:
         bars = [(code, n if hit else 0, 0 if hit else n) for code, n, hit in _spec_counts(item)]
         note = "From the spec's users.counts; run <code>jurisdiction users</code> for counts from the user table."

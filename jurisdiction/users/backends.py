@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jurisdiction.errors import InputError, Problem, UsageError
-from jurisdiction.users.plan import ColumnMap, UserCounts, UserPlan, counts_sql, ids_sql, summarize
+from jurisdiction.users.plan import ColumnMap, TableCounts, UserPlan, counts_sql, ids_sql, summarize
 
-__all__ = ["ENGINES", "Progress", "TableEngine", "count_users", "open_engine"]
+__all__ = ["BACKENDS", "Progress", "TableBackend", "count_users", "open_backend"]
 
 Progress = Callable[[float], None]
 TABLE = "users"
 
 
-class TableEngine(Protocol):
+class TableBackend(Protocol):
     name: str
     dialect: str
 
@@ -111,7 +111,7 @@ def _duck_kind(type_name: str) -> str:
     return "other"
 
 
-class DuckDBEngine:
+class DuckDBBackend:
     name = "duckdb"
     dialect = "duckdb"
 
@@ -119,7 +119,7 @@ class DuckDBEngine:
         try:
             import duckdb
         except ImportError:
-            raise UsageError("--engine duckdb needs the users extra: pip install 'jurisdiction[users]'") from None
+            raise UsageError("--backend duckdb needs the users extra: pip install 'jurisdiction[users]'") from None
         self._duckdb = duckdb
         self.con = duckdb.connect(":memory:")
         if threads:
@@ -186,7 +186,7 @@ def spark_session(master: str = "local[*]") -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise UsageError("--engine spark needs the spark extra: pip install 'jurisdiction[spark]'") from None
+        raise UsageError("--backend spark needs the spark extra: pip install 'jurisdiction[spark]'") from None
     with _SPARK_LOCK:
         active = SparkSession.getActiveSession()
         if active is not None:
@@ -222,7 +222,7 @@ def _spark_kind(simple: str) -> str:
     return "other"
 
 
-class SparkEngine:
+class SparkBackend:
     name = "spark"
     dialect = "spark"
 
@@ -280,13 +280,13 @@ class SparkEngine:
         self.spark.catalog.dropTempView(TABLE)
 
 
-ENGINES: dict[str, Callable[[], TableEngine]] = {"duckdb": DuckDBEngine, "spark": SparkEngine}
+BACKENDS: dict[str, Callable[[], TableBackend]] = {"duckdb": DuckDBBackend, "spark": SparkBackend}
 
 
-def open_engine(name: str) -> TableEngine:
-    if name not in ENGINES:
-        raise UsageError(f"unknown table engine {name!r}: use {' or '.join(ENGINES)}")
-    return ENGINES[name]()
+def open_backend(name: str) -> TableBackend:
+    if name not in BACKENDS:
+        raise UsageError(f"unknown table backend {name!r}: use {' or '.join(BACKENDS)}")
+    return BACKENDS[name]()
 
 
 def count_users(
@@ -294,20 +294,20 @@ def count_users(
     path: str,
     columns: ColumnMap,
     *,
-    engine: str | TableEngine = "duckdb",
+    backend: str | TableBackend = "duckdb",
     out: str | Path | None = None,
     progress: Progress | None = None,
-) -> UserCounts:
+) -> TableCounts:
     """Count `plan` over the user table at `path`; with `out`, also write each step's user ids
     to `out/step-<n>-<kind>.parquet` (a file on DuckDB, a folder of part files on Spark)."""
-    runner = open_engine(engine) if isinstance(engine, str) else engine
+    runner = open_backend(backend) if isinstance(backend, str) else backend
     try:
         schema = runner.open(path)
         cols = columns.resolve(schema, path)
         started = time.perf_counter()
         rows = runner.query(counts_sql(plan, cols, TABLE, runner.dialect), progress)
         seconds = time.perf_counter() - started
-        counts = summarize(plan, rows, source=path, engine=runner.name, seconds=seconds, cols=cols)
+        counts = summarize(plan, rows, source=path, backend=runner.name, seconds=seconds, cols=cols)
         if out is not None:
             folder = Path(out)
             folder.mkdir(parents=True, exist_ok=True)
@@ -319,5 +319,5 @@ def count_users(
             counts = counts.model_copy(update={"files": files})
         return counts
     finally:
-        if isinstance(engine, str):
+        if isinstance(backend, str):
             runner.close()

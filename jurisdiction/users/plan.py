@@ -51,7 +51,7 @@ __all__ = [
     "JurisdictionUsers",
     "Segment",
     "StepUsers",
-    "UserCounts",
+    "TableCounts",
     "UserPlan",
     "UserStep",
     "age_on",
@@ -68,7 +68,7 @@ __all__ = [
 UNKNOWN_AGE = -1  # the age band of users without a birth date or age
 OUTSIDE = "outside the practice's regions (users.regions)"
 ROLES = ("id", "country", "subdivision", "birth_date", "age", "signed_up", "opted_out")
-# The type each role's column must have (kinds as the engines report them).
+# The type each role's column must have (kinds as the backends report them).
 ROLE_TYPES: dict[str, tuple[str, ...]] = {
     "id": ("string", "integer", "float", "date", "timestamp", "boolean", "other"),
     "country": ("string",),
@@ -748,7 +748,7 @@ class ExcludedUsers(BaseModel):
     jurisdictions: list[str] = Field(description="Codes (or raw country values outside the regions).")
 
 
-class UserCounts(BaseModel):
+class TableCounts(BaseModel):
     """`jurisdiction users`: the assessment counted over a user table."""
 
     model_config = OUT
@@ -757,7 +757,7 @@ class UserCounts(BaseModel):
     today: dt.date
     verdict: str
     source: str = Field(description="The user table.")
-    engine: str = Field(description="duckdb | spark | python")
+    backend: str = Field(description="Where the count ran: duckdb | spark | python.")
     seconds: float = Field(description="Time the query took.")
     users: int = Field(description="Rows in the table.")
     affected: int
@@ -775,10 +775,10 @@ def summarize(
     rows: Sequence[Sequence[Any]],
     *,
     source: str,
-    engine: str,
+    backend: str,
     seconds: float,
     cols: ColumnMap,
-) -> UserCounts:
+) -> TableCounts:
     """Check the counted rows (unknown region codes are errors naming file and column) and
     total them per jurisdiction, step and reason."""
     _check_codes(rows, source, cols)
@@ -852,13 +852,13 @@ def summarize(
         for code, j in sorted(by_code.items())
     ]
     a = plan.assessment
-    return UserCounts(
+    return TableCounts(
         practice=a.practice,
         title=a.title,
         today=a.today,
         verdict=a.verdict,
         source=source,
-        engine=engine,
+        backend=backend,
         seconds=round(seconds, 3),
         users=total,
         affected=affected,
@@ -952,17 +952,17 @@ def _check_codes(rows: Sequence[Sequence[Any]], source: str, cols: ColumnMap) ->
 # Rendering
 
 
-def render_users_json(counts: UserCounts) -> str:
+def render_users_json(counts: TableCounts) -> str:
     return json.dumps(counts.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_users_text(counts: UserCounts) -> str:
+def render_users_text(counts: TableCounts) -> str:
     from jurisdiction.vocabulary.regions import summarize_codes
 
     c = counts
     lines = [
         f"{c.practice}: {c.title}",
-        f"Users: {c.users:,} in {c.source} as of {c.today.isoformat()} ({c.engine}, {c.seconds:.2f} s); "
+        f"Users: {c.users:,} in {c.source} as of {c.today.isoformat()} ({c.backend}, {c.seconds:.2f} s); "
         f"verdict {c.verdict.upper().replace('_', ' ')}",
         f"Affected: {c.affected:,} users in {sum(1 for j in c.jurisdictions if j.affected)} jurisdictions; "
         f"existing data: {c.existing_data:,}; age unknown: {c.unknown_age:,}",

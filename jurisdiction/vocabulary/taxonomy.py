@@ -21,7 +21,7 @@ KINDS: tuple[TaxonomyKind, ...] = ("data_category", "data_use", "data_subject")
 
 
 @dataclass(frozen=True)
-class Term:
+class TaxonomyEntry:
     key: str
     name: str
     parent: str | None
@@ -31,13 +31,13 @@ class Term:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    terms: dict[TaxonomyKind, dict[str, Term]]
+    terms: dict[TaxonomyKind, dict[str, TaxonomyEntry]]
     source: str
     _closures: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
-    def keys(self, kind: TaxonomyKind) -> dict[str, Term]:
+    def keys(self, kind: TaxonomyKind) -> dict[str, TaxonomyEntry]:
         return self.terms[kind]
 
     def knows(self, kind: TaxonomyKind, key: str) -> bool:
@@ -85,14 +85,14 @@ def taxonomy() -> Taxonomy:
     """The taxonomy in use: fideslang's default plus the project's sub-keys."""
     base = _read("fideslang_taxonomy.json")
     ext = _read("taxonomy_extensions.json")
-    terms: dict[TaxonomyKind, dict[str, Term]] = {}
+    terms: dict[TaxonomyKind, dict[str, TaxonomyEntry]] = {}
     for kind in KINDS:
-        table: dict[str, Term] = {}
+        table: dict[str, TaxonomyEntry] = {}
         for origin, blob in (("fideslang", base), ("jurisdiction", ext)):
             rows = blob.get(kind, [])
             assert isinstance(rows, list)
             for row in rows:
-                table[row["key"]] = Term(
+                table[row["key"]] = TaxonomyEntry(
                     row["key"], row["name"], row.get("parent"), row.get("description") or "", origin
                 )
         terms[kind] = table
