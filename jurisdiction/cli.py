@@ -7,6 +7,7 @@ input or usage, with a message naming file, line and field; never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -26,18 +27,10 @@ from jurisdiction.practice.model import Practice
 
 __all__ = ["main", "run"]
 
-_STDIN: IO[bytes] | None = None  # set by run(); tests pass their own
-
 
 class _Parser(argparse.ArgumentParser):
-    stream: IO[str] | None = None  # where --help and --version go (run()'s stdout)
-
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
-
-    def _print_message(self, message: str, file: Any = None) -> None:
-        if message:
-            (_Parser.stream or sys.stdout).write(message)
 
 
 def _date(text: str) -> dt.date:
@@ -164,13 +157,12 @@ def run(
     stderr: IO[str] | None = None,
     stdin: IO[bytes] | None = None,
 ) -> int:
-    global _STDIN
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    _STDIN = stdin if stdin is not None else (sys.stdin.buffer if sys.stdin is not None else None)
     try:
-        _Parser.stream = out
-        args = _parser().parse_args(list(argv) if argv is not None else None)
+        with contextlib.redirect_stdout(out):  # where argparse writes --help and --version
+            args = _parser().parse_args(list(argv) if argv is not None else None)
+        args.stdin = stdin if stdin is not None else (sys.stdin.buffer if sys.stdin is not None else None)
         handler = {
             "check": _check,
             "explain": _explain,
@@ -226,7 +218,7 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.reading.loading import parse_bytes
 
     files = spec_files(args.paths, args.include or (), args.exclude or ())
-    specs = read_specs(files, stdin=_STDIN, stdin_name=args.stdin_filename, fides_facts=args.fides_facts)
+    specs = read_specs(files, stdin=args.stdin, stdin_name=args.stdin_filename, fides_facts=args.fides_facts)
     _unique_ids([s.practice for s in specs])
     book = _book(args.rules)
     evaluator = Evaluator(book, args.engine)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -188,6 +189,34 @@ def test_huge_file(tmp_path: Path) -> None:
         err,
         Expect(str(big), None, None, ("the limit is 8,388,608",), "under 8 MiB", "split it into several files"),
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "symlink-loop"])
+def test_special_files_are_refused_without_reading(kind: str, tmp_path: Path) -> None:
+    """A FIFO would block forever and /dev/zero fill memory: only regular files are read."""
+    path = tmp_path / "spec.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path.symlink_to(tmp_path / "other.yaml")
+        (tmp_path / "other.yaml").symlink_to(path)
+    says = "cannot open it" if kind == "symlink-loop" else "not a regular file"
+    code, out, err = cli("check", path, "--today", TODAY)
+    assert_problem(code, out, err, Expect(str(path), None, None, (says,)))
+
+
+def test_standard_input_is_read_up_to_the_limit() -> None:
+    """`check -` reads at most 8 MiB (+1 byte) of an endless stream, then refuses."""
+    done = subprocess.run(
+        [sys.executable, "-m", "jurisdiction", "check", "-", "--today", TODAY],
+        stdin=open("/dev/zero", "rb"),  # noqa: SIM115 - closed with the process
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "the limit is 8,388,608" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_missing_file(tmp_path: Path) -> None:

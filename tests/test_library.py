@@ -5,7 +5,9 @@ yet in force only as upcoming obligations due on their effective date."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,14 @@ def test_states_without_secondary_use_consent_get_none() -> None:
     assert {"us-va-vcdpa", "us-co-cpa", "us-ct-ctdpa", "us-tx-tdpsa"} <= {
         o.law for o in assessment.obligations if o.kind == "consent"
     }
+
+
+def test_revision_names_the_content_not_the_folder(tmp_path: Path) -> None:
+    """The same rules give the same revision wherever they lie; a changed rule changes it."""
+    here = RuleBook.load(RULES).revision
+    copy = tmp_path / "elsewhere" / "my-rules"
+    shutil.copytree(RULES, copy)
+    assert RuleBook.load(copy).revision == here
+    law = copy / "us-va-vcdpa" / "law.yaml"
+    law.write_text(law.read_text(encoding="utf-8").replace("Virginia Consumer", "Virginia  Consumer"), encoding="utf-8")
+    assert RuleBook.load(copy).revision != here

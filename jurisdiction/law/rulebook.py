@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from jurisdiction._version import __version__
-from jurisdiction.errors import Problem, RuleError
+from jurisdiction.errors import InputError, Problem, RuleError
 from jurisdiction.law.casefiles import test_file_problems
 from jurisdiction.law.compiler import CompiledCondition, compile_file
 from jurisdiction.law.rulefile import Parameter, ParamValue, Rule, RuleFile, TestFile
-from jurisdiction.reading.loading import Document, load_document
+from jurisdiction.reading.loading import Document, parse_bytes, read_file
 from jurisdiction.reading.validate import validate_model
 from jurisdiction.vocabulary.regions import Interval, country_of, membership
 
@@ -184,6 +184,12 @@ class RuleBook:
     conditions: Mapping[str, CompiledCondition]
     tests: tuple[tuple[str, TestFile, Document], ...] = ()
     revision: str = ""
+    # Answers worked out on first use, one entry per law or per jurisdiction code (so bounded
+    # by the library and ISO 3166): which facts a law tests, which laws ever reach a code.
+    _facts_used: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _laws_for: dict[str, tuple[tuple[Law, tuple[Interval, ...]], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, path: Path | str | None = None, *, with_tests: bool = False) -> RuleBook:
@@ -213,19 +219,18 @@ class RuleBook:
                 continue
             shown = str(file if root.is_file() else file.relative_to(root.parent) if root.parent != file else file)
             try:
-                doc = load_document(file, display=shown)
+                blob = read_file(file, shown)
+                doc = parse_bytes(blob, shown)
                 if file.name.endswith(TEST_SUFFIXES):
                     tests.append((shown, validate_model(doc, TestFile, error=RuleError), doc))
                 else:
                     laws.append(Law(validate_model(doc, RuleFile, error=RuleError), shown, doc))
-                    # the revision names the law content only: tests do not change answers
-                    digest.update(shown.encode() + b"\0" + file.read_bytes() + b"\0")
-            except RuleError as exc:
+                    # the revision names the laws' content only, wherever the library lies: tests
+                    # do not change answers, and neither does the folder's path
+                    inside = file.name if root.is_file() else file.relative_to(root).as_posix()
+                    digest.update(inside.encode() + b"\0" + blob + b"\0")
+            except InputError as exc:  # the reader's and the validator's problems, with their places
                 problems.extend(exc.problems)
-            except Exception as exc:
-                if isinstance(exc, (KeyboardInterrupt, MemoryError)):
-                    raise
-                problems.extend(getattr(exc, "problems", [Problem(str(exc), file=shown)]))
         if not laws and not problems:
             problems.append(
                 Problem("no law files found", file=str(root), valid="one folder per law, each with a law.yaml")
@@ -278,21 +283,19 @@ class RuleBook:
 
     def facts_used(self, law_id: str) -> frozenset[str]:
         """The facts any condition of a law tests."""
-        cache = self.__dict__.setdefault("_facts_used", {})
-        found = cache.get(law_id)
+        found = self._facts_used.get(law_id)
         if found is None:
-            found = cache[law_id] = frozenset(
+            found = self._facts_used[law_id] = frozenset(
                 lit.fact for c in self.conditions.values() if c.law == law_id for conj in c.disjuncts for lit in conj
             )
-        return found  # type: ignore[no-any-return]
+        return found
 
     def laws_for(self, code: str) -> tuple[tuple[Law, tuple[Interval, ...]], ...]:
         """The laws that ever apply to `code`, with when (cached per code)."""
-        cache = self.__dict__.setdefault("_laws_for", {})
-        found = cache.get(code)
+        found = self._laws_for.get(code)
         if found is None:
-            found = cache[code] = tuple((law, spans) for law in self.laws if (spans := law.spans(code)))
-        return found  # type: ignore[no-any-return]
+            found = self._laws_for[code] = tuple((law, spans) for law in self.laws if (spans := law.spans(code)))
+        return found
 
     def only(self, law_ids: Iterable[str]) -> RuleBook:
         """A book with just these laws (used by per-law tests)."""

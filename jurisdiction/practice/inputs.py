@@ -14,7 +14,7 @@ from jurisdiction.errors import InputError, Problem, SpecError, UsageError
 from jurisdiction.practice.fides import FIDES_FACTS, is_manifest, practices_from_manifest
 from jurisdiction.practice.model import Practice
 from jurisdiction.practice.specs import practice_from_document
-from jurisdiction.reading.loading import Document, from_data, load_document, parse_bytes
+from jurisdiction.reading.loading import Document, from_data, load_document, parse_bytes, read_stream
 
 __all__ = ["Spec", "git_show", "read_specs", "spec_files"]
 
@@ -74,7 +74,7 @@ def read_specs(
             if raw == "-":
                 if stdin is None:
                     raise UsageError("`-` reads a spec from standard input, but there is none")
-                doc = parse_bytes(stdin.read(), stdin_name)
+                doc = parse_bytes(read_stream(stdin, stdin_name), stdin_name)
                 path = None
             else:
                 doc = load_document(raw)

@@ -11,18 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from jurisdiction.errors import InputError, Problem
 
-__all__ = ["Document", "from_data", "load_document", "parse_bytes", "parse_text"]
+__all__ = ["Document", "from_data", "load_document", "parse_bytes", "parse_text", "read_file", "read_stream"]
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 48
@@ -296,35 +298,75 @@ def _raise_marked(source: str, mark: Any, message: str) -> Document:
 
 def load_document(path: Path | str, *, display: str | None = None) -> Document:
     """Read and parse one file (YAML or JSON) strictly."""
-    p = Path(path)
     source = display or str(path)
+    return parse_bytes(read_file(path, source), source)
+
+
+def read_file(path: Path | str, source: str) -> bytes:
+    """A regular file's bytes, refused before it can hurt: only regular files (a FIFO, a
+    device such as /dev/zero or a socket is refused without reading, so nothing blocks or
+    fills memory), and at most `MAX_BYTES`, counted as read from the file, not taken from its
+    size on disk."""
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
+        # O_NONBLOCK: opening a FIFO with no writer must not block; regular files ignore it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise InputError([Problem("no such file", file=source, code="no_such_file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem("this is a directory, not a file", file=source, code="not_a_file")]) from None
+    except PermissionError:
+        raise InputError([Problem("permission denied", file=source, code="permission_denied")]) from None
+    except OSError as exc:  # a symlink loop, a name too long, ...
+        message = f"cannot open it: {exc.strerror or exc}"
+        raise InputError([Problem(message, file=source, code="unreadable")]) from None
+    with os.fdopen(fd, "rb") as stream:
+        mode = os.fstat(stream.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError([Problem("this is a directory, not a file", file=source, code="not_a_file")])
+        if not stat.S_ISREG(mode):
             raise InputError(
                 [
                     Problem(
-                        f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}",
+                        "not a regular file (a FIFO, device or socket); it is not read",
                         file=source,
-                        valid="a spec or rule file under 8 MiB",
-                        suggestion="split it into several files",
+                        code="not_a_file",
+                        valid="a YAML or JSON file, or - for standard input",
                     )
                 ]
             )
-        blob = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem("no such file", file=source)]) from None
-    except IsADirectoryError:
-        raise InputError([Problem("this is a directory, not a file", file=source)]) from None
-    except PermissionError:
-        raise InputError([Problem("permission denied", file=source)]) from None
-    return parse_bytes(blob, source)
+        try:
+            blob = stream.read(MAX_BYTES + 1)
+        except OSError as exc:
+            message = f"cannot read it: {exc.strerror or exc}"
+            raise InputError([Problem(message, file=source, code="unreadable")]) from None
+    if len(blob) > MAX_BYTES:
+        raise InputError([_too_large(source)])
+    return blob
+
+
+def read_stream(stream: IO[bytes], source: str) -> bytes:
+    """At most `MAX_BYTES` from a stream (standard input), refused beyond that without reading
+    the rest."""
+    blob = stream.read(MAX_BYTES + 1)
+    if len(blob) > MAX_BYTES:
+        raise InputError([_too_large(source)])
+    return blob
+
+
+def _too_large(source: str) -> Problem:
+    return Problem(
+        f"the input is too large: the limit is {MAX_BYTES:,} bytes (8 MiB), counted as read",
+        file=source,
+        code="too_large",
+        valid="a spec or rule file under 8 MiB",
+        suggestion="split it into several files",
+    )
 
 
 def parse_bytes(blob: bytes, source: str) -> Document:
     """Decode UTF-8 strictly (naming the line of the first bad byte) and parse."""
     if len(blob) > MAX_BYTES:
-        raise InputError([Problem(f"the input is {len(blob):,} bytes; the limit is {MAX_BYTES:,}", file=source)])
+        raise InputError([_too_large(source)])
     if blob.startswith(b"\xef\xbb\xbf"):
         blob = blob[3:]
     try:
