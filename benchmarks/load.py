@@ -7,7 +7,7 @@
 It starts a real `jurisdiction serve` subprocess on a free port, warms it up, then runs
 closed-loop clients (each sends the next request when its answer arrives, over a kept-alive
 connection) posting specs in turn to POST /v1/assessments: the five examples, then 1,000
-generated specs that vary everything the rules read (`benchmarks/varied.py`), so that the
+generated specs that vary everything the rules read (`tools/varied_specs.py`), so that the
 figures are not those of five answers learnt by heart; JSON bodies by default, as services
 send them (`--yaml` for YAML). It prints requests/s,
 p50/p99 latency, errors (anything but a complete 200 answer), and the server's memory (RSS of
@@ -84,11 +84,10 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 
 def bodies(specs: list[Path], varied: int, as_yaml: bool) -> list[tuple[bytes, str]]:
     """(body, content type) per request in the rotation: the spec files, then `varied`
-    generated specs (benchmarks/varied.py), as JSON (what services send) or as YAML."""
-    sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
-    from varied import varied_specs
-
+    generated specs (tools/varied_specs.py), as JSON (what services send) or as YAML."""
+    sys.path[:0] = [str(ROOT)]
     from jurisdiction import load_practice
+    from tools.varied_specs import varied_specs
 
     data = [load_practice(p).model_dump(mode="json", exclude_none=True) for p in specs]
     data += varied_specs(varied)

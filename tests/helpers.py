@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from jurisdiction import RuleBook
 from jurisdiction.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,3 +29,10 @@ def cli(*argv: str) -> Result:
     out, err = io.StringIO(), io.StringIO()
     code = run([str(a) for a in argv], out, err)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+@functools.cache
+def library() -> RuleBook:
+    """The shipped library with its test files, loaded once per test session (for tests that
+    parametrize over it at collection; test bodies take the `book` fixture)."""
+    return RuleBook.load(RULES, with_tests=True)

@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import json
 import random
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,7 +24,6 @@ from ruamel.yaml import YAML
 
 import jurisdiction.engines.native as native_module
 import jurisdiction.evaluation.evaluator as evaluator_module
-from jurisdiction import RuleBook
 from jurisdiction.engines import FactSet, Matches
 from jurisdiction.engines.native import NativeEngine
 from jurisdiction.errors import InputError, Problem, SpecError
@@ -36,12 +34,10 @@ from jurisdiction.law.facts import practice_facts
 from jurisdiction.practice.model import Practice
 from jurisdiction.practice.specs import _plain_json, load_practice, merge, parse_practice, practice_from_document
 from jurisdiction.reading.loading import MAX_BYTES, load_document, parse_bytes
-from tests.helpers import EXAMPLES, ROOT, RULES
+from tests.helpers import EXAMPLES, library
+from tools.varied_specs import varied_specs
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from varied import varied_specs
-
-BOOK = RuleBook.load(RULES, with_tests=True)
+BOOK = library()
 EVALUATOR = Evaluator(BOOK, "native")
 
 EXAMPLE_PATHS = sorted(EXAMPLES.glob("*.yaml"))

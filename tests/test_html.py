@@ -75,11 +75,6 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
 def test_renders_in_headless_chromium(tmp_path: Path) -> None:
     pytest.importorskip("duckdb")
-    import sys
-
-    from .helpers import ROOT
-
-    sys.path.insert(0, str(ROOT))
     from tools.synthetic_users import generate
 
     table = generate(tmp_path / "users.parquet", 3_000, seed=5)

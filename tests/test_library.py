@@ -13,9 +13,9 @@ import pytest
 
 from jurisdiction import RuleBook, evaluate, parse_practice
 from jurisdiction.vocabulary.regions import subdivisions_of
-from tests.helpers import RULES
+from tests.helpers import RULES, library
 
-BOOK = RuleBook.load(RULES, with_tests=True)
+BOOK = library()
 
 
 def test_every_law_has_at_least_three_cases() -> None:

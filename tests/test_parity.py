@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jurisdiction import RuleBook, parse_practice
+from jurisdiction import parse_practice
 from jurisdiction.engines import rete_available
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import merge
 from jurisdiction.vocabulary.taxonomy import taxonomy
-from tests.helpers import RULES
+from tests.helpers import library
 
 pytestmark = pytest.mark.skipif(not rete_available(), reason="durable_rules does not import on this Python")
 
-BOOK = RuleBook.load(RULES, with_tests=True)
+BOOK = library()
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,14 @@ from jurisdiction import Assessment, Practice, RuleBook, parse_practice
 from jurisdiction.engines import rete_available
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import merge
-from tests.helpers import RULES
+from tests.helpers import RULES, library
 
 THREADS = 8
 # Evaluations per thread (rete is about three times slower); JURISDICTION_THREAD_RUNS sets both, for a soak.
 _SOAK = os.environ.get("JURISDICTION_THREAD_RUNS")
 RUNS = {"native": int(_SOAK or 2000), "rete": int(_SOAK or 1000)}
 
-BOOK = RuleBook.load(RULES, with_tests=True)
+BOOK = library()
 _CASES: list[tuple[Practice, dt.date]] = [
     (parse_practice(merge(test.base, case.practice)), case.today) for _, test, _ in BOOK.tests for case in test.cases
 ]

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,12 @@ import pytest
 
 from jurisdiction.cli import run
 from jurisdiction.evaluation.evaluator import Evaluator
-from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.practice.specs import load_practice
 from jurisdiction.users.plan import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
 
-from .helpers import EXAMPLES, ROOT, cli
+from .helpers import EXAMPLES, cli
 
 duckdb = pytest.importorskip("duckdb")
-sys.path.insert(0, str(ROOT))
 from jurisdiction.users.backends import DuckDBBackend, count_users  # noqa: E402
 from tools.synthetic_users import generate, rows_of  # noqa: E402
 
@@ -33,8 +30,8 @@ CASES = [(LINKEDIN, dt.date(2024, 9, 20)), (KIDS, dt.date(2026, 5, 1))]
 
 
 @pytest.fixture(scope="module")
-def evaluator() -> Evaluator:
-    return Evaluator(RuleBook.load())
+def evaluator(native: Evaluator) -> Evaluator:
+    return native
 
 
 @pytest.fixture(scope="module")
