@@ -237,7 +237,7 @@ def main() -> int:
 
     payloads = bodies(specs, args.varied, args.yaml)
     port = free_port()
-    cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port)]
+    cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port), "--no-access-log"]
     cmd += ["--workers", str(args.workers), "--engine", args.engine]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -279,8 +279,9 @@ def main() -> int:
         f"{rss_end / 1024:.1f} MiB at the end ({growth:+.1f}% after warm-up)"
     )
     print(f"server exit code after SIGTERM: {proc.returncode}")
-    if stderr.strip():
-        print("server stderr:\n" + stderr.decode(errors="replace")[-2000:])
+    text = stderr.decode(errors="replace")
+    if proc.returncode != 0 or "Traceback" in text or " ERROR " in text:  # else only uvicorn's INFO lines
+        print("server stderr:\n" + text[-2000:])
     return 1 if errors or proc.returncode != 0 else 0
 
 

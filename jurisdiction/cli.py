@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,10 @@ from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.practice.model import Practice
 
 __all__ = ["main", "run"]
+
+
+ENGINE_NAMES = ["auto", "rete", "native"]
+BACKENDS = ["duckdb", "spark"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +58,7 @@ def _parser() -> _Parser:
     def common(cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument("--today", type=_date, help="evaluation date (default: the system date)")
         cmd.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
-        cmd.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
+        cmd.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
 
     def gate(cmd: argparse.ArgumentParser) -> None:
         cmd.add_argument(
@@ -96,7 +102,7 @@ def _parser() -> _Parser:
     rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix"])
     rules.add_argument("dir", nargs="?", metavar="DIR")
     rules.add_argument("--format", choices=["text", "json"], default="text")
-    rules.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
+    rules.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
     rules.add_argument("--coverage", action="store_true", help="report rules no case exercises")
     rules.add_argument(
         "--threshold",
@@ -111,19 +117,28 @@ def _parser() -> _Parser:
     jur.add_argument("query", nargs="?")
     jur.add_argument("--format", choices=["text", "json"], default="text")
 
-    serve = sub.add_parser("serve", help="run the HTTP service (needs the `serve` extra)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes")
-    serve.add_argument("--engine", choices=["auto", "rete", "native"], default="auto")
-    serve.add_argument("--decision-log", metavar="FILE", help="append one JSON line per decision")
-    serve.add_argument(
-        "--admin-token",
-        metavar="TOKEN",
-        help="enables POST /v1/admin/reload with this bearer token (or set JURISDICTION_ADMIN_TOKEN)",
+    serve = sub.add_parser(
+        "serve",
+        help="run the HTTP service (needs the `serve` extra)",
+        description="Every flag may also be given as JURISDICTION_<FLAG> in the environment "
+        "(JURISDICTION_ADMIN_TOKEN, JURISDICTION_BODY_SECONDS, ...); a flag wins over the environment.",
     )
-    serve.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES", help="largest request body")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--engine", choices=ENGINE_NAMES)
+    serve.add_argument("--decision-log", metavar="FILE", help="append one JSON line per decision (created 0600)")
+    serve.add_argument("--admin-token", metavar="TOKEN", help="enables POST /v1/admin/reload with this bearer token")
+    serve.add_argument("--max-body", type=int, metavar="BYTES", help="largest request body (default 1 MiB)")
+    serve.add_argument("--body-seconds", type=float, metavar="S", help="a body must arrive within S seconds (10)")
+    serve.add_argument("--keep-alive", type=int, dest="keep_alive_seconds", metavar="S", help="idle keep-alive (5 s)")
+    serve.add_argument(
+        "--max-connections", type=int, metavar="N", help="beyond N connections, new requests get 503 (1000)"
+    )
+    serve.add_argument(
+        "--no-access-log", dest="access_log", action="store_const", const=False, help="no line per request"
+    )
 
     users = sub.add_parser("users", help="count the affected users in a user table, per jurisdiction and plan step")
     users.add_argument("spec", metavar="SPEC")
@@ -196,10 +211,6 @@ def run(
 
 def main() -> None:
     sys.exit(run())
-
-
-ENGINE_NAMES = ["auto", "rete", "native"]
-BACKENDS = ["duckdb", "spark"]
 
 
 class _EngineOrBackend(argparse.Action):
@@ -359,22 +370,7 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write(f"{len(book.laws)} laws, {n_rules} rules, {n_cases} test cases: valid ({book.revision})\n")
         return 0
     if args.action == "list":
-        rows: list[dict[str, Any]] = [
-            {
-                "id": law.id,
-                "title": law.spec.law.title,
-                "citation": law.spec.law.citation,
-                "url": str(law.spec.law.url),
-                "applies": [
-                    {"in": e.in_, "from": e.from_.isoformat(), "to": e.to.isoformat() if e.to else None}
-                    for e in law.spec.law.applies
-                ],
-                "rules": [f"{law.id}/{r.id}" for r in law.spec.rules],
-                "verified": law.spec.law.verified,
-                "unverified_rules": sum(1 for r in law.spec.rules if not r.verified),
-            }
-            for law in book.laws
-        ]
+        rows = [law.summary() for law in book.laws]
         if args.format == "json":
             out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         else:
@@ -490,21 +486,14 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
-        from jurisdiction.service.server import run_server
+        from jurisdiction.service import ServerSettings, run_server
     except ImportError as exc:
         raise UsageError(
             f"`jurisdiction serve` needs the serve extra ({exc.name} is missing): pip install 'jurisdiction[serve]'"
         ) from None
-    return run_server(
-        host=args.host,
-        port=args.port,
-        rules=args.rules,
-        workers=args.workers,
-        engine=args.engine,
-        decision_log=args.decision_log,
-        admin_token=args.admin_token,
-        max_body=args.max_body,
-    )
+    names = {f.name for f in dataclasses.fields(ServerSettings)}
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    return run_server(ServerSettings.from_environment(os.environ, **given))
 
 
 def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -16,11 +16,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 httpx = pytest.importorskip("httpx")
-pytest.importorskip("fastapi")
+pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
 from tests.helpers import EXAMPLES, RULES, WARN_ONLY, cli  # noqa: E402
@@ -43,6 +44,7 @@ class Server:
     port: int
     rules: Path
     log: Path
+    stderr: Path
 
     def get(self, path: str, **kw: object) -> httpx.Response:
         return httpx.get(self.url + path, timeout=10, **kw)  # type: ignore[arg-type]
@@ -73,12 +75,14 @@ def start(tmp: Path, *extra: str) -> Server:
     cmd = [sys.executable, "-m", "jurisdiction", "serve", "--host", HOST, "--port", str(port)]
     cmd += ["--rules", str(rules), "--admin-token", TOKEN, "--decision-log", str(log), *extra]
     env = {**os.environ, "JURISDICTION_BODY_SECONDS": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    server = Server(proc, f"http://{HOST}:{port}", port, rules, log)
+    stderr = tmp / f"stderr-{port}.log"  # a file, not a pipe: the access log must never block the server
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+    server = Server(proc, f"http://{HOST}:{port}", port, rules, log, stderr)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.communicate()[1].decode()}")
+            raise AssertionError(f"server exited: {stderr.read_text()}")
         try:
             if server.get("/readyz").status_code == 200:
                 return server
@@ -93,8 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start(tmp_path_factory.mktemp("serve"))
     yield srv
     assert srv.stop() == 0
-    err = srv.proc.stderr.read().decode() if srv.proc.stderr else ""
-    assert "Traceback" not in err
+    assert "Traceback" not in srv.stderr.read_text()
 
 
 def no_trace(r: httpx.Response) -> None:
@@ -317,8 +320,7 @@ def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids))
     assert set(decisions) <= set(ids)
     assert {"decision_id", "rules_revision", "practice", "verdict", "time"} <= set(logged[0])
-    err = srv.proc.stderr.read().decode() if srv.proc.stderr else ""
-    assert "Traceback" not in err
+    assert "Traceback" not in srv.stderr.read_text()
 
 
 def test_gate_is_the_cli_gate_warnings_never_fail(server: Server) -> None:
@@ -328,3 +330,155 @@ def test_gate_is_the_cli_gate_warnings_never_fail(server: Server) -> None:
     body = server.assess(spec, query="?today=2025-10-01&fail_on=action_required").json()
     assert body["verdict"] == "action_required"
     assert body["gate"] == {"fail_on": "action_required", "passes": True}
+
+
+# -- queries, HEAD, the log of requests ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "fields", "suggestion"),
+    [
+        ("?todya=2024-09-20", {"todya"}, "today"),
+        ("?today=2024-09-20&today=2024-09-21", {"today"}, None),
+        ("?fail_on=blockd", {"fail_on"}, "blocked"),
+        ("?today=2024-13-01", {"today"}, None),
+    ],
+)
+def test_query_parameters_are_checked(server: Server, query: str, fields: set[str], suggestion: str | None) -> None:
+    """An unknown parameter is a 422 naming it (not an evaluation as of today)."""
+    r = server.assess(SPEC.read_bytes(), query=query)
+    assert r.status_code == 422
+    no_trace(r)
+    problems = r.json()["problems"]
+    assert {p["field"] for p in problems} == fields
+    if suggestion:
+        assert problems[0]["suggestion"] == suggestion
+    assert all(p["code"] for p in problems)
+
+
+def test_head_answers_on_get_routes(server: Server) -> None:
+    for path in ("/healthz", "/readyz", "/v1/rules", "/openapi.json"):
+        r = httpx.head(server.url + path, timeout=10)
+        assert r.status_code == 200 and r.content == b"", path
+        assert r.headers["x-rules-revision"]
+
+
+def test_serve_says_where_it_listens_and_logs_requests(server: Server) -> None:
+    server.get("/healthz")
+    time.sleep(0.2)
+    text = server.stderr.read_text()
+    assert f"http://{HOST}:{server.port}" in text
+    assert '"GET /healthz HTTP/1.1" 200' in text
+
+
+# -- the decision log ---------------------------------------------------------------------------
+def test_decision_log_is_private_and_follows_rotation(server: Server) -> None:
+    assert server.assess(SPEC.read_bytes()).status_code == 200
+    time.sleep(0.3)  # written by the log's own thread
+    assert server.log.stat().st_mode & 0o777 == 0o600
+    rotated = server.log.with_suffix(".1")
+    server.log.rename(rotated)  # what logrotate does
+    r = server.assess(SPEC.read_bytes())
+    decision = r.headers["x-decision-id"]
+    deadline = time.monotonic() + 5
+    while not (server.log.exists() and decision in server.log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert decision in server.log.read_text() and decision not in rotated.read_text()
+    assert server.log.stat().st_mode & 0o777 == 0o600
+
+
+# -- workers under uvicorn's supervisor ---------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _wait(check: Any, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def _workers(srv: Server) -> list[int]:
+    # uvicorn's spawned workers (a resource tracker may sit beside them)
+    return [p for p in _children(srv.proc.pid) if "jurisdiction" in Path(f"/proc/{p}/cmdline").read_text()
+            or "multiprocessing.spawn" in Path(f"/proc/{p}/cmdline").read_text()]  # fmt: skip
+
+
+def test_a_killed_worker_is_replaced_again_and_again(tmp_path: Path) -> None:
+    """No lifetime budget: every crash is replaced, and the service keeps answering."""
+    srv = start(tmp_path, "--workers", "2")
+    try:
+        assert _wait(lambda: len(_workers(srv)) >= 2)
+        for _ in range(4):
+            victim = _workers(srv)[0]
+            os.kill(victim, signal.SIGKILL)
+            assert _wait(lambda v=victim: v not in _workers(srv) and len(_workers(srv)) >= 2)
+            assert server_answers(srv)
+    finally:
+        assert srv.stop() == 0
+
+
+def server_answers(srv: Server) -> bool:
+    return _wait(lambda: _ok(srv), timeout=20)
+
+
+def _ok(srv: Server) -> bool:
+    try:
+        return srv.assess(SPEC.read_bytes()).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    srv = start(tmp_path, "--workers", "2")
+    assert _wait(lambda: len(_workers(srv)) >= 2)
+    workers = _workers(srv)
+    srv.proc.kill()
+    srv.proc.wait(10)
+    assert _wait(lambda: not any(_alive(w) for w in workers), timeout=15), "orphaned workers"
+
+
+def test_a_library_that_cannot_start_stops_the_supervisor_with_an_error(tmp_path: Path) -> None:
+    """A worker that cannot start at all would fail the same way forever: the supervisor exits 1
+    for the orchestrator to see, instead of listening with no worker behind it."""
+    srv = start(tmp_path, "--workers", "2")
+    law = _law_file(srv.rules)
+    assert _wait(lambda: len(_workers(srv)) >= 2)
+    law.write_text("law: [unclosed\n")
+    for worker in _workers(srv):
+        os.kill(worker, signal.SIGKILL)
+    try:
+        code = srv.proc.wait(timeout=30)
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+    assert code == 1
+    log = srv.stderr.read_text()
+    assert "the rule library does not load" in log and "Traceback" not in log
+
+
+def test_an_embedded_app_is_never_frozen() -> None:
+    """gc.freeze() is for processes the service runs itself, never an app embedded elsewhere."""
+    code = "import gc\nfrom jurisdiction.service import create_app\ncreate_app()\nprint(gc.get_freeze_count())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

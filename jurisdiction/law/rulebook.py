@@ -72,6 +72,23 @@ class Law:
         """A rule of this law by its global id (`law/rule`)."""
         return self.rules_by_id[rule_id]
 
+    def summary(self) -> dict[str, Any]:
+        """The law as `rules list --format json` and `GET /v1/rules` show it (plain JSON data)."""
+        info = self.spec.law
+        return {
+            "id": self.id,
+            "title": info.title,
+            "citation": info.citation,
+            "url": str(info.url),
+            "applies": [
+                {"in": e.in_, "from": e.from_.isoformat(), "to": e.to.isoformat() if e.to else None}
+                for e in info.applies
+            ],
+            "rules": list(self.rules_by_id),
+            "verified": info.verified,
+            "unverified_rules": sum(1 for r in self.spec.rules if not r.verified),
+        }
+
     @cached_property
     def windows(self) -> tuple[tuple[str, Interval], ...]:
         """(scope code, interval) pairs: where and when the law applies."""
