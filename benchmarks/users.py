@@ -32,8 +32,8 @@ TODAY = dt.date(2024, 9, 20)
 def worker(engine_name: str, table: str, runs: int) -> dict[str, object]:
     from jurisdiction import RuleBook, load_practice
     from jurisdiction.evaluation.evaluator import Evaluator
+    from jurisdiction.users import ColumnMap, counts_sql, plan_users
     from jurisdiction.users.backends import DuckDBBackend, SparkBackend, TableBackend
-    from jurisdiction.users.plan import ColumnMap, counts_sql, plan_users
 
     started = time.perf_counter()
     plan = plan_users(load_practice(SPEC), Evaluator(RuleBook.load()), TODAY)

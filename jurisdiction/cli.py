@@ -499,7 +499,7 @@ def _serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.practice.specs import practice_from_document
     from jurisdiction.reading.loading import load_document
-    from jurisdiction.users.plan import parse_column_map, plan_users, render_users_json, render_users_text
+    from jurisdiction.users import parse_column_map, plan_users, render_users_json, render_users_text
 
     columns = parse_column_map(args.columns)
     document = load_document(args.spec)
@@ -507,7 +507,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     today = args.today or dt.date.today()
     plan = plan_users(practice, Evaluator(_book(args.rules), args.rule_engine), today)
     if args.print_sql:
-        from jurisdiction.users.plan import counts_sql, ids_sql
+        from jurisdiction.users import counts_sql, ids_sql
 
         dialect = args.backend
         out.write(counts_sql(plan, columns, args.table, dialect))

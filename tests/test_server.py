@@ -482,3 +482,24 @@ def test_an_embedded_app_is_never_frozen() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def test_an_admin_reload_reaches_every_worker(tmp_path: Path) -> None:
+    srv = start(tmp_path, "--workers", "2")
+    try:
+        before = srv.get("/readyz").json()["rules_revision"]
+        law = _law_file(srv.rules)
+        law.write_text(law.read_text() + "\n# changed\n")
+        r = srv.post("/v1/admin/reload", headers={"authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 200 and r.json()["changed"]
+        new = r.json()["rules_revision"]
+
+        def all_new() -> bool:  # each request on a new connection: either worker may take it
+            try:
+                return all(srv.get("/healthz").headers["x-rules-revision"] == new for _ in range(20))
+            except httpx.TransportError:
+                return False
+
+        assert _wait(all_new, timeout=30), f"still {before} somewhere"
+    finally:
+        assert srv.stop() == 0

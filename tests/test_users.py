@@ -15,7 +15,7 @@ import pytest
 from jurisdiction.cli import run
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import load_practice
-from jurisdiction.users.plan import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
+from jurisdiction.users import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
 
 from .helpers import EXAMPLES, cli
 

@@ -14,7 +14,12 @@ The only module that imports durable_rules. Its known traps, and what this adapt
   globals);
 - the stock host runs background "dispatch" timer threads (a new thread per ruleset, several
   times a second) that may pick up a pending action of a state another thread is evaluating
-  → our host has none: every action here completes synchronously inside `assert_facts`;
+  → our host has none: every action here completes synchronously inside `assert_facts`.
+  Turning them off takes overriding `Host._run`, the one private hook of durable_rules this
+  adapter uses: the constructor starts the timers with no public switch, and 2.0.28 (2020) is
+  the last release, so the hook cannot move under us;
+- rules are made outside a `ruleset` block and their definitions registered with this
+  engine's host only, so nothing is left in durable_rules' global registry;
 - state ids are unique per evaluation, and evaluations are serialised by one lock: the C
   extension never releases the GIL, so the lock costs no parallelism, and it keeps one
   evaluation's assert → actions → delete sequence whole. Measured in docs/performance.md
@@ -35,8 +40,7 @@ from jurisdiction.law.facts import FACTS
 
 try:  # durable_rules 2.0.28 does not import on CPython 3.13 (PyEval_CallObject is gone)
     from durable import engine as _durable_engine
-    from durable import lang as _durable_lang
-    from durable.lang import m, ruleset, when_all
+    from durable.lang import m, when_all
 
     class _Host(_durable_engine.Host):  # type: ignore[misc]
         """A host without the background dispatch threads (see the module docstring)."""
@@ -142,17 +146,16 @@ class ReteEngine:
         for law, entries in sorted(rules.items()):
             for start in range(0, len(entries), CHUNK):
                 name = f"jurisdiction-{next(_counter)}"
-                definition = ruleset(name)
-                with definition:
-                    for cond_id, index, tests in entries[start : start + CHUNK]:
-                        expr = m.n >= 0
-                        for t in tests:
-                            expr = expr & t
-                        when_all(expr)(self._action(cond_id, index))
-                    when_all(m.n >= 0)(_sink)
-                # registered with this engine's host only, never with durable_rules' global one
-                _durable_lang._rulesets.pop(name, None)
-                self._host.register_rulesets(dict([definition.define()]))
+                # Rules made outside a `ruleset` block belong to no global ruleset: their
+                # definitions go to this engine's host only.
+                made = []
+                for cond_id, index, tests in entries[start : start + CHUNK]:
+                    expr = m.n >= 0
+                    for t in tests:
+                        expr = expr & t
+                    made.append(when_all(expr)(self._action(cond_id, index)))
+                made.append(when_all(m.n >= 0)(_sink))
+                self._host.register_rulesets({name: {f"r_{i}": r.define() for i, r in enumerate(made)}})
                 self._rulesets[law].append(name)
 
     def _action(self, cond_id: str, index: int) -> Callable[[Any], None]:

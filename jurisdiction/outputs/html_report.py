@@ -17,7 +17,7 @@ from html import escape
 from jurisdiction._version import __version__
 from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.outputs.gate import Checked, Report
-from jurisdiction.users.plan import TableCounts
+from jurisdiction.users import TableCounts
 
 __all__ = ["render_html"]
 

@@ -31,6 +31,8 @@ import datetime as dt
 import hmac
 import json
 import logging
+import os
+import signal
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -418,6 +420,10 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> Starle
             current = service.library.revision
             error = f"the rule library does not load; still serving {current}"
             return _refused(422, error, list(exc.problems), current)
+        if settings.supervisor_pid is not None:
+            # the library loads: have the supervisor replace every worker, one at a time, each
+            # loading it (this one included), so that they all answer from the same revision
+            os.kill(settings.supervisor_pid, signal.SIGHUP)
         return _json({"rules_revision": new, "previous": old, "changed": new != old})
 
     openapi = openapi_document()

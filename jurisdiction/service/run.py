@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -37,7 +38,6 @@ from jurisdiction.service.settings import ServerSettings
 __all__ = ["run_server", "worker_app"]
 
 log = logging.getLogger("jurisdiction.service")
-SUPERVISOR = "JURISDICTION_SUPERVISOR_PID"  # set by run_server for its workers
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -101,7 +101,8 @@ def worker_app() -> Starlette:
     settings from the environment; it stops when its supervisor is gone."""
     # the supervisor's pid, from the supervisor itself: read from os.getppid() here, it could
     # already be init's, had the supervisor died while this worker was starting
-    supervisor = int(os.environ.get(SUPERVISOR, os.getppid()))
+    settings = ServerSettings.from_environment(os.environ)
+    supervisor = settings.supervisor_pid or os.getppid()
 
     def watch() -> None:
         while os.getppid() == supervisor:
@@ -110,7 +111,7 @@ def worker_app() -> Starlette:
 
     threading.Thread(target=watch, name="jurisdiction-orphan-watch", daemon=True).start()
     try:
-        app = create_app(ServerSettings.from_environment(os.environ))
+        app = create_app(settings)
     except RuleError as exc:
         # it would fail the same way on every restart: uvicorn's supervisor stops on this code
         log.error("the rule library does not load; this worker cannot start:\n%s", exc)
@@ -136,8 +137,9 @@ def run_server(settings: ServerSettings | None = None, **options: Any) -> int:
         server.run()
         return 0 if server.started else 1
     Library.load(settings)  # fail fast, with the library's problems, before any worker starts
-    os.environ.update(settings.environment())  # the workers' settings
-    os.environ[SUPERVISOR] = str(os.getpid())
+    # the workers' settings, with the supervisor's pid (a worker stops when it is gone, and an
+    # admin reload on one worker has the supervisor replace them all)
+    os.environ.update(dataclasses.replace(settings, supervisor_pid=os.getpid()).environment())
     config = _config("jurisdiction.service.run:worker_app", settings, factory=True, workers=settings.workers)
     sock = config.bind_socket()
     supervisor = Multiprocess(config, sockets=[sock])

@@ -38,6 +38,7 @@ class ServerSettings:
     access_log: bool = True  # one line per request on standard error
     keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
     max_connections: int = 1000  # beyond this many connections and requests, new requests get 503
+    supervisor_pid: int | None = None  # set by run_server for the workers it supervises
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str], **overrides: Any) -> ServerSettings:

@@ -1,7 +1,7 @@
 """Where the user-count SQL runs: DuckDB (embedded, the default: no server, the table read in
 place from Parquet or CSV) or Spark (PySpark, for tables that do not fit one machine; local
 mode unless a master is configured). Both are optional extras (`jurisdiction[users]`,
-`jurisdiction[spark]`) and run the same SQL text (`jurisdiction.users.plan.counts_sql`).
+`jurisdiction[spark]`) and run the same SQL text (`jurisdiction.users.sql.counts_sql`).
 
 A long query reports its progress (0.0–1.0) to a callback polled from another thread; the CLI
 draws it on stderr when that is a terminal.
@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jurisdiction.errors import InputError, Problem, UsageError
-from jurisdiction.users.plan import ColumnMap, TableCounts, UserPlan, counts_sql, ids_sql, summarize
+from jurisdiction.users.columns import ColumnMap
+from jurisdiction.users.counts import TableCounts, summarize
+from jurisdiction.users.planner import UserPlan
+from jurisdiction.users.sql import counts_sql, ids_sql
 
 __all__ = ["BACKENDS", "Progress", "TableBackend", "count_users", "open_backend"]
 
