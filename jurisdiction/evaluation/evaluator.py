@@ -307,6 +307,35 @@ class Evaluator:
         plain = self._plain(practice, today, traces)
         return Assessment.model_validate(plain.data), traces
 
+    def _fact_sets(
+        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...], window: Interval, base: dict[str, Any]
+    ) -> tuple[dict[tuple[Any, ...], list[str]], list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]]]:
+        """The fact sets to match, deduplicated by (law, spans, parameter values, first day in
+        force), each with the codes it stands for and (law, periods, facts)."""
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
+        for law_id, profile, local, codes in self._buckets(affected, counts):
+            static = self._laws[law_id]
+            law, always = static.law, profile[0]
+            spans, in_force = _within(always, window)
+            if in_force is None:
+                continue
+            # A dated parameter (an age raised on a day) splits the practice's period: the
+            # rules are evaluated for each stretch with the values then in force.
+            stretches = _stretches(law, codes[0], always, spans) if static.has_params else [(always, window.start)]
+            for periods, on in stretches:
+                params = law.params_on(codes[0], on) if static.has_params else ()
+                if local is not None:
+                    params = (*params, ("consumers_here", local))
+                key = (law_id, periods, params, in_force)
+                found_codes = groups.get(key)
+                if found_codes is None:
+                    groups[key] = list(codes)
+                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base)
+                else:
+                    found_codes.extend(codes)
+        return groups, list(group_meta.values())
+
     def _plain(self, practice: Practice, today: dt.date, traces: list[LawTrace] | None = None) -> PlainAssessment:
         """The whole evaluation. It builds plain dicts in the models' field order, leaving out
         what is None, and lets pydantic validate the tree in one call when a model is wanted:
@@ -322,30 +351,7 @@ class Evaluator:
         base = practice_facts(practice)
         keys = spec_keys(practice)
 
-        # Fact sets deduplicated by (law, spans, parameter values, first day in force).
-        groups: dict[tuple[Any, ...], list[str]] = {}
-        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
-        for law_id, profile, local, codes in self._buckets(affected, tuple(counts.items())):
-            static = self._laws[law_id]
-            law, always = static.law, profile[0]
-            spans, in_force = _within(always, window)
-            if in_force is None:
-                continue
-            # A dated parameter (an age raised on a day) splits the practice's period: the
-            # rules are evaluated for each stretch with the values then in force.
-            stretches = _stretches(law, codes[0], always, spans) if static.has_params else [(always, start)]
-            for periods, on in stretches:
-                params = law.params_on(codes[0], on) if static.has_params else ()
-                if local is not None:
-                    params = (*params, ("consumers_here", local))
-                key = (law_id, periods, params, in_force)
-                found_codes = groups.get(key)
-                if found_codes is None:
-                    groups[key] = list(codes)
-                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base)
-                else:
-                    found_codes.extend(codes)
-        metas = list(group_meta.values())
+        groups, metas = self._fact_sets(affected, tuple(counts.items()), window, base)
         matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
@@ -427,30 +433,7 @@ class Evaluator:
             for code in ob.jurisdictions:
                 by_code[code].append(ob.id)
 
-        jurisdictions = []
-        for code in included:
-            if code in excluded:
-                jurisdictions.append(
-                    {
-                        "code": code,
-                        "name": name_of(code),
-                        "affected": False,
-                        "reason": "excluded by the practice (users.exclude)",
-                        "laws": [],
-                        "obligations": [],
-                    }
-                )
-                continue
-            laws = sorted(set(laws_here[code])) if code in laws_here else []
-            row: dict[str, Any] = {"code": code, "name": name_of(code), "affected": True}
-            if not laws:
-                row["reason"] = "no law in the rule library applies here"
-            row["laws"] = laws
-            row["obligations"] = by_code.get(code, [])
-            thresholds = sorted(below[code] - set(laws)) if code in below else None
-            if thresholds:
-                row["below_thresholds"] = thresholds
-            jurisdictions.append(row)
+        jurisdictions = _jurisdiction_rows(included, excluded, laws_here, by_code, below)
 
         verdict = verdict_of(owed)
         data: dict[str, Any] = {
@@ -469,6 +452,41 @@ class Evaluator:
             data["users"] = users
         data["assumptions"] = sorted(assumptions)
         return PlainAssessment(data, verdict, tuple(owed))
+
+
+def _jurisdiction_rows(
+    included: Sequence[str],
+    excluded: set[str],
+    laws_here: Mapping[str, list[str]],
+    by_code: Mapping[str, list[str]],
+    below: Mapping[str, set[str]],
+) -> list[dict[str, Any]]:
+    """A row per code in scope: affected or not (and why), its laws and obligations."""
+    rows = []
+    for code in included:
+        if code in excluded:
+            rows.append(
+                {
+                    "code": code,
+                    "name": name_of(code),
+                    "affected": False,
+                    "reason": "excluded by the practice (users.exclude)",
+                    "laws": [],
+                    "obligations": [],
+                }
+            )
+            continue
+        laws = sorted(set(laws_here[code])) if code in laws_here else []
+        row: dict[str, Any] = {"code": code, "name": name_of(code), "affected": True}
+        if not laws:
+            row["reason"] = "no law in the rule library applies here"
+        row["laws"] = laws
+        row["obligations"] = by_code.get(code, [])
+        thresholds = sorted(below[code] - set(laws)) if code in below else None
+        if thresholds:
+            row["below_thresholds"] = thresholds
+        rows.append(row)
+    return rows
 
 
 def _stretches(

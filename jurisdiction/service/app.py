@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hmac
 import json
 import logging
@@ -301,148 +302,171 @@ class _Edge:
         await send({"type": "http.response.body", "body": payload})
 
 
-# -- the application ---------------------------------------------------------------------------
+# -- the routes --------------------------------------------------------------------------------
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def _library(request: Request) -> Library:
+    """The library the request arrived with (the edge pins it), else the current one."""
+    found: Library = request.scope.get(SNAPSHOT) or _service(request).library
+    return found
+
+
+async def assess(request: Request) -> Response:
+    service, library = _service(request), _library(request)
+    query, problems = _query(request, ASSESS_QUERY)
+    if problems:
+        return _refused(422, "invalid request", problems, library.revision)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
+        problem = Problem(
+            f"Content-Type {kind!r} is not a spec format",
+            valid=", ".join(JSON_TYPES + YAML_TYPES),
+            code="unsupported_media_type",
+        )
+        return _refused(415, "unsupported Content-Type", [problem], library.revision)
+    body = await request.body()
+    async with service.turn():
+        practice, problems = _spec_problems(body, kind)
+        if problems:
+            return _refused(422, "invalid spec", problems, library.revision)
+        day = query.get("today") or dt.date.today()
+        fail_on = query.get("fail_on", "blocked")
+        # plain data, not models: serialised as `check --format json` would, at a fraction of the cost
+        result = library.evaluator.evaluate_plain(practice, day)
+        passes = Gate(fail_on).passes(result.obligations)  # the CLI's gate: warnings never fail it
+        decision = uuid.uuid4().hex
+        if service.decisions is not None:
+            service.decisions.record(
+                {
+                    "decision_id": decision,
+                    "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                    "rules_revision": library.revision,
+                    "practice": practice.id,
+                    "today": day.isoformat(),
+                    "verdict": result.verdict,
+                    "fail_on": fail_on,
+                    "passes": passes,
+                }
+            )
+        result.data["gate"] = {"fail_on": fail_on, "passes": passes}
+        result.data["decision_id"] = decision
+        return Response(to_json(result.data), media_type="application/json", headers={"X-Decision-Id": decision})
+
+
+async def jurisdictions(request: Request) -> Response:
+    library = _library(request)
+    query, problems = _query(request, ("query",))
+    if problems:
+        return _refused(422, "invalid request", problems, library.revision)
+    return _json({"jurisdictions": search(query.get("query")), "rules_revision": library.revision})
+
+
+async def rules(request: Request) -> Response:
+    library = _library(request)
+    return _json({"laws": library.laws, "rules_revision": library.revision})
+
+
+async def rule(request: Request) -> Response:
+    library = _library(request)
+    book, rule_id = library.book, request.path_params["rule_id"]
+    if rule_id in book.by_id:
+        law = book.by_id[rule_id]
+        detail = {
+            **law.summary(),
+            "law": law.spec.law.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "rule_details": [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in law.spec.rules],
+        }
+        return _json({"law": detail, "rules_revision": library.revision})
+    if rule_id in book.rules:
+        law, found = book.rules[rule_id]
+        payload = {"law": law.id, **found.model_dump(mode="json", by_alias=True, exclude_none=True)}
+        payload["id"] = rule_id
+        return _json({"rule": payload, "rules_revision": library.revision})
+    hint = suggest(rule_id, [*book.by_id, *book.rules])
+    error = {"error": f"no law or rule `{rule_id}`", "suggestion": hint, "rules_revision": library.revision}
+    return _json(error, status=404)
+
+
+async def healthz(request: Request) -> Response:
+    return _json({"status": "ok", "rules_revision": _library(request).revision})
+
+
+async def readyz(request: Request) -> Response:
+    library = _library(request)
+    return _json(
+        {
+            "status": "ready",
+            "rules_revision": library.revision,
+            "laws": len(library.book.laws),
+            "engine": library.evaluator.engine.name,
+            "loaded": library.loaded,
+        }
+    )
+
+
+async def reload(request: Request) -> Response:
+    service, library = _service(request), _library(request)
+    token = service.settings.admin_token
+    if not token:
+        error = "reload over HTTP is off; start with --admin-token"
+        return _json({"error": error, "rules_revision": library.revision}, status=403)
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return _json(
+            {"error": "a valid bearer token is required", "rules_revision": library.revision},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        old, new = await run_in_threadpool(service.reload)
+    except RuleError as exc:
+        current = service.library.revision
+        return _refused(422, f"the rule library does not load; still serving {current}", list(exc.problems), current)
+    if service.settings.supervisor_pid is not None:
+        # the library loads: have the supervisor replace every worker, one at a time, each
+        # loading it (this one included), so that they all answer from the same revision
+        os.kill(service.settings.supervisor_pid, signal.SIGHUP)
+    return _json({"rules_revision": new, "previous": old, "changed": new != old})
+
+
+async def openapi_json(request: Request) -> Response:
+    return _json(openapi_document())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    text = {404: "no such route", 405: "method not allowed here"}.get(status, "error")
+    headers = dict(exc.headers) if isinstance(exc, HTTPException) and exc.headers else None
+    payload = {"error": text, "path": request.url.path, "rules_revision": _library(request).revision}
+    return _json(payload, status=status, headers=headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    # the trace goes to the server's log, never into a response
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    payload = {"error": "internal error; the request was not processed", "rules_revision": _library(request).revision}
+    return _json(payload, status=500)
+
+
+ROUTES = [
+    Route("/v1/assessments", assess, methods=["POST"]),
+    Route("/v1/jurisdictions", jurisdictions, methods=["GET"]),
+    Route("/v1/rules", rules, methods=["GET"]),
+    Route("/v1/rules/{rule_id:path}", rule, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/v1/admin/reload", reload, methods=["POST"]),
+    Route("/openapi.json", openapi_json, methods=["GET"]),
+]
+
+
 def create_app(settings: ServerSettings | None = None, **options: Any) -> Starlette:
     """The ASGI application. `options` are `ServerSettings` fields (rules, engine, …); the
     rule library is loaded now, so a broken one raises `RuleError` here."""
-    settings = dataclasses.replace(settings or ServerSettings(), **options)
-    service = Service(settings)
-
-    def library_of(request: Request) -> Library:
-        found: Library = request.scope.get(SNAPSHOT) or service.library
-        return found
-
-    async def assess(request: Request) -> Response:
-        library = library_of(request)
-        query, problems = _query(request, ASSESS_QUERY)
-        if problems:
-            return _refused(422, "invalid request", problems, library.revision)
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
-            problem = Problem(
-                f"Content-Type {kind!r} is not a spec format",
-                valid=", ".join(JSON_TYPES + YAML_TYPES),
-                code="unsupported_media_type",
-            )
-            return _refused(415, "unsupported Content-Type", [problem], library.revision)
-        body = await request.body()
-        async with service.turn():
-            practice, problems = _spec_problems(body, kind)
-            if problems:
-                return _refused(422, "invalid spec", problems, library.revision)
-            day = query.get("today") or dt.date.today()
-            fail_on = query.get("fail_on", "blocked")
-            # plain data, not models: serialised as `check --format json` would, at a fraction of the cost
-            result = library.evaluator.evaluate_plain(practice, day)
-            passes = Gate(fail_on).passes(result.obligations)  # the CLI's gate: warnings never fail it
-            decision = uuid.uuid4().hex
-            if service.decisions is not None:
-                service.decisions.record(
-                    {
-                        "decision_id": decision,
-                        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-                        "rules_revision": library.revision,
-                        "practice": practice.id,
-                        "today": day.isoformat(),
-                        "verdict": result.verdict,
-                        "fail_on": fail_on,
-                        "passes": passes,
-                    }
-                )
-            result.data["gate"] = {"fail_on": fail_on, "passes": passes}
-            result.data["decision_id"] = decision
-            return Response(to_json(result.data), media_type="application/json", headers={"X-Decision-Id": decision})
-
-    async def jurisdictions(request: Request) -> Response:
-        library = library_of(request)
-        query, problems = _query(request, ("query",))
-        if problems:
-            return _refused(422, "invalid request", problems, library.revision)
-        return _json({"jurisdictions": search(query.get("query")), "rules_revision": library.revision})
-
-    async def rules(request: Request) -> Response:
-        library = library_of(request)
-        return _json({"laws": library.laws, "rules_revision": library.revision})
-
-    async def rule(request: Request) -> Response:
-        library = library_of(request)
-        book, rule_id = library.book, request.path_params["rule_id"]
-        if rule_id in book.by_id:
-            law = book.by_id[rule_id]
-            detail = {
-                **law.summary(),
-                "law": law.spec.law.model_dump(mode="json", by_alias=True, exclude_none=True),
-                "rule_details": [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in law.spec.rules],
-            }
-            return _json({"law": detail, "rules_revision": library.revision})
-        if rule_id in book.rules:
-            law, found = book.rules[rule_id]
-            payload = {"law": law.id, **found.model_dump(mode="json", by_alias=True, exclude_none=True)}
-            payload["id"] = rule_id
-            return _json({"rule": payload, "rules_revision": library.revision})
-        hint = suggest(rule_id, [*book.by_id, *book.rules])
-        return _json(
-            {"error": f"no law or rule `{rule_id}`", "suggestion": hint, "rules_revision": library.revision},
-            status=404,
-        )
-
-    async def healthz(request: Request) -> Response:
-        return _json({"status": "ok", "rules_revision": library_of(request).revision})
-
-    async def readyz(request: Request) -> Response:
-        library = library_of(request)
-        return _json(
-            {
-                "status": "ready",
-                "rules_revision": library.revision,
-                "laws": len(library.book.laws),
-                "engine": library.evaluator.engine.name,
-                "loaded": library.loaded,
-            }
-        )
-
-    async def reload(request: Request) -> Response:
-        library = library_of(request)
-        token = settings.admin_token
-        if not token:
-            error = "reload over HTTP is off; start with --admin-token"
-            return _json({"error": error, "rules_revision": library.revision}, status=403)
-        given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            return _json(
-                {"error": "a valid bearer token is required", "rules_revision": library.revision},
-                status=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        try:
-            old, new = await run_in_threadpool(service.reload)
-        except RuleError as exc:
-            current = service.library.revision
-            error = f"the rule library does not load; still serving {current}"
-            return _refused(422, error, list(exc.problems), current)
-        if settings.supervisor_pid is not None:
-            # the library loads: have the supervisor replace every worker, one at a time, each
-            # loading it (this one included), so that they all answer from the same revision
-            os.kill(settings.supervisor_pid, signal.SIGHUP)
-        return _json({"rules_revision": new, "previous": old, "changed": new != old})
-
-    openapi = openapi_document()
-
-    async def openapi_json(request: Request) -> Response:
-        return _json(openapi)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        text = {404: "no such route", 405: "method not allowed here"}.get(status, "error")
-        headers = dict(exc.headers) if isinstance(exc, HTTPException) and exc.headers else None
-        payload = {"error": text, "path": request.url.path, "rules_revision": library_of(request).revision}
-        return _json(payload, status=status, headers=headers)
-
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        # the trace goes to the server's log, never into a response
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        payload = {"error": "internal error; the request was not processed", "rules_revision": service.library.revision}
-        return _json(payload, status=500)
+    service = Service(dataclasses.replace(settings or ServerSettings(), **options))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -450,16 +474,7 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> Starle
         service.close()  # the decision log: what is queued is written, then flushed to disk
 
     app = Starlette(
-        routes=[
-            Route("/v1/assessments", assess, methods=["POST"]),
-            Route("/v1/jurisdictions", jurisdictions, methods=["GET"]),
-            Route("/v1/rules", rules, methods=["GET"]),
-            Route("/v1/rules/{rule_id:path}", rule, methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/v1/admin/reload", reload, methods=["POST"]),
-            Route("/openapi.json", openapi_json, methods=["GET"]),
-        ],
+        routes=ROUTES,
         exception_handlers={HTTPException: http_error, Exception: internal_error},
         lifespan=lifespan,
     )
@@ -469,8 +484,9 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> Starle
 
 
 # -- OpenAPI -----------------------------------------------------------------------------------
+@functools.cache
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document, its schemas taken from the shipped JSON Schemas."""
+    """The OpenAPI 3.1 document, its schemas taken from the shipped JSON Schemas (built once)."""
     components: dict[str, Any] = {}
 
     def schema(which: str) -> dict[str, Any]:
