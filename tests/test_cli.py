@@ -1,4 +1,4 @@
-"""The command line: words, formats and exit codes as in DESIGN.md."""
+"""The command line: words, formats and exit codes as in docs/contract.md."""
 
 from __future__ import annotations
 

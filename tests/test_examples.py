@@ -58,7 +58,7 @@ def test_engines_give_byte_identical_output() -> None:
 
 
 def test_motivating_case_as_designed() -> None:
-    """DESIGN.md: exits 1, verdict blocked, the policy update violated, EU/EEA/CH unaffected."""
+    """docs/contract.md: exits 1, verdict blocked, the policy update violated, EU/EEA/CH unaffected."""
     result = cli("check", EXAMPLES / "linkedin-2024-as-happened.yaml", "--format", "json", "--today", "2024-09-20")
     assert result.code == 1
     data = json.loads(result.out)

@@ -1,5 +1,5 @@
 """Step 5 (output side): the assessment, as pydantic models whose JSON is the contract in
-DESIGN.md. Every field is described so that the generated schema documents itself."""
+docs/contract.md. Every field is described so that the generated schema documents itself."""
 
 from __future__ import annotations
 

@@ -633,7 +633,7 @@ def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
 
 def verdict_of(obligations: Sequence[Owed]) -> Verdict:
     """blocked if a blocking obligation is violated or a (blocking) prohibition applies;
-    action_required if anything is not met; else clear (DESIGN.md). A rule of severity
+    action_required if anything is not met; else clear (docs/contract.md). A rule of severity
     `warning` never blocks, whatever its kind."""
     if any(o.severity == "blocking" and (o.kind == "prohibited" or o.status == "violated") for o in obligations):
         return "blocked"

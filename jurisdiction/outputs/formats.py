@@ -1,7 +1,7 @@
 """Step 6: output formats. One result (`Report`: assessments, where each spec came from,
 waivers, change gating) and many renderings behind one interface: `render(format, report)`.
 
-text (what an analyst reads first), json (the DESIGN.md assessment), markdown (a pull-request
+text (what an analyst reads first), json (the docs/contract.md assessment), markdown (a pull-request
 comment), sarif (2.1.0, for code-scanning UIs), junit (one test case per spec and
 jurisdiction), github (workflow-command annotations).
 """

@@ -2,7 +2,7 @@
 
 A practice is a planned or running data practice: which data, about whom, for what purposes,
 shared with whom, for users where, under which control, starting when, and what the privacy
-policy said and says. See DESIGN.md for the format; every field is described here so that the
+policy said and says. See docs/contract.md for the format; every field is described here so that the
 generated JSON Schema documents itself.
 """
 
