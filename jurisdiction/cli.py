@@ -70,6 +70,12 @@ def _parser() -> _Parser:
         cmd.add_argument(
             "--fail-on-warnings", action="store_true", help="let warning-severity obligations fail the gate too"
         )
+        cmd.add_argument(
+            "--accept-uncovered",
+            action="store_true",
+            help="do not fail the gate for users in jurisdictions the rule library does not cover "
+            "(they are still reported)",
+        )
 
     check = sub.add_parser("check", help="assess practice specs")
     check.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
@@ -249,7 +255,7 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if old is not None:
                 base = evaluator.evaluate(practice_from_document(parse_bytes(old, f"{args.base}:{spec.source}")), today)
         items.append(Checked(assessment, spec.source, spec.document, base, gated_change=args.base is not None))
-    gate = Gate(args.fail_on, args.fail_on_warnings)
+    gate = Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered)
     report = Report(items, gate, tuple(expired), many=len(files) > 1 or len(items) > 1)
     out.write(render(args.format, report))
     return report.exit_code
@@ -264,7 +270,7 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     today = args.today or dt.date.today()
     before, after = evaluator.evaluate(old.practice, today), evaluator.evaluate(new.practice, today)
     item = Checked(after, new.source, new.document, before, gated_change=True)
-    report = Report([item], Gate(args.fail_on, args.fail_on_warnings))
+    report = Report([item], Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered))
     change = item.change
     assert change is not None
     if args.format == "json":

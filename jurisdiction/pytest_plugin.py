@@ -71,7 +71,7 @@ class _Libraries:
     def evaluator(self, root: Path, law: str) -> Evaluator:
         key = (root, law)
         if key not in self.evaluators:
-            self.evaluators[key] = Evaluator(self.book(root).only([law]), self.engine)
+            self.evaluators[key] = Evaluator(self.book(root).only([law]), self.engine, coverage=False)
         return self.evaluators[key]
 
 

@@ -15,6 +15,11 @@ CASES = {
         "test-law/law.yaml:5: no-pinpoint: the law's citation 'The Test Act' names no article or section",
     ),
     "not_https": (1, "test-law/law.yaml:6: not-https: source URL http://example.org/test-act is not https"),
+    "unofficial_url": (
+        1,
+        "test-law/law.yaml:17: unofficial-url: source URL https://blog.example.net/ages is not on an official "
+        "publisher's host (sources.yaml)",
+    ),
     "unreachable_dates": (
         1,
         "test-law/law.yaml:19: unreachable: test-law/too-early: its dates (from the start to "

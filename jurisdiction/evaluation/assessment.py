@@ -13,6 +13,8 @@ from jurisdiction.law.rulefile import ObligationKind, Severity, Status
 __all__ = [
     "AffectedUsers",
     "Assessment",
+    "CoverageSummary",
+    "JurisdictionCoverage",
     "JurisdictionResult",
     "LawResult",
     "Obligation",
@@ -101,6 +103,34 @@ class Obligation(BaseModel):
     )
 
 
+class JurisdictionCoverage(BaseModel):
+    """What the rule library covers in one jurisdiction (law/coverage.py)."""
+
+    model_config = OUT
+    status: Literal["covered", "no_law", "partial", "not_covered", "not_researched"] = Field(
+        description="covered: the library's laws apply and no gap is known; no_law: researched, no comprehensive "
+        "law; partial: laws apply but a law there is not encoded (or a subdivision was not researched); "
+        "not_covered: a law there is not encoded and none of the library applies; not_researched: nothing known."
+    )
+    covered: bool = Field(description="True for covered and no_law only: the others are never reported as clear.")
+    why: str = Field(description="What the status rests on.")
+    gaps: list[str] | None = Field(None, description="Laws there that the library does not encode.")
+    source: str | None = Field(None, description="Where the research entry comes from.")
+    checked: dt.date | None = Field(None, description="When the research entry was last checked.")
+    verified: bool | None = Field(None, description="False where no primary or official source could be read.")
+
+
+class CoverageSummary(BaseModel):
+    """The jurisdictions with users that the library does not (fully) cover."""
+
+    model_config = OUT
+    complete: bool = Field(description="Every affected jurisdiction is covered.")
+    uncovered: list[str] = Field(default_factory=list, description="Affected codes not (fully) covered.")
+    users: int | None = Field(
+        None, description="Users in uncovered jurisdictions (from users.counts, where a count names only them)."
+    )
+
+
 class JurisdictionResult(BaseModel):
     """One code in scope of the practice."""
 
@@ -114,6 +144,10 @@ class JurisdictionResult(BaseModel):
     below_thresholds: list[str] | None = Field(
         None, description="Laws in force here whose applicability thresholds the business does not meet."
     )
+    not_protected: list[str] | None = Field(
+        None, description="Laws in force here that do not protect the practice's data subjects (e.g. employees)."
+    )
+    coverage: JurisdictionCoverage | None = Field(None, description="What the library covers here (when affected).")
 
 
 class LawResult(BaseModel):
@@ -168,4 +202,7 @@ class Assessment(BaseModel):
     obligations: list[Obligation]
     plan: list[PlanStep]
     users: AffectedUsers | None = None
+    coverage: CoverageSummary | None = Field(
+        None, description="Affected jurisdictions the library does not cover: never reported as clear."
+    )
     assumptions: list[str] = Field(default_factory=list, description="Unknown spec facts and the reading taken.")

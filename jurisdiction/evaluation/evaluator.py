@@ -25,11 +25,13 @@ from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_T
 from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal
+from jurisdiction.law.coverage import JurisdictionCoverage
 from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
-from jurisdiction.vocabulary.regions import FOREVER, Interval, expand, name_of
+from jurisdiction.vocabulary.regions import FOREVER, Interval, country_of, expand, name_of
+from jurisdiction.vocabulary.taxonomy import taxonomy
 
 __all__ = ["Evaluator", "LawTrace", "Owed", "PlainAssessment", "RuleTrace", "evaluate", "verdict_of"]
 
@@ -123,6 +125,8 @@ class _LawStatic:
     law: Law
     gate: tuple[tuple[Literal, ...], ...] | None  # the law's applicability condition, if any
     has_params: bool  # per-jurisdiction parameters, which may also change during a practice
+    excludes: tuple[str, ...]  # data subjects the law does not protect
+    own_codes: frozenset[str]  # codes the law names itself (not through a country or a group)
 
 
 class Evaluator:
@@ -131,8 +135,11 @@ class Evaluator:
     It keeps a few caches of answers that do not depend on the practice's facts (which laws
     reach which codes, and how codes group) — bounded, and safe to share between threads."""
 
-    def __init__(self, book: RuleBook, engine: str | Engine = "auto") -> None:
+    def __init__(self, book: RuleBook, engine: str | Engine = "auto", *, coverage: bool = True) -> None:
+        """`coverage=False` leaves out what the library covers per jurisdiction (a rule test runs
+        one law alone: every other place would be uncovered)."""
         self.book = book
+        self.assess_coverage = coverage
         self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
         self._rules: dict[str, _RuleStatic] = {}
         numbers: dict[Literal, int] = {}
@@ -188,7 +195,10 @@ class Evaluator:
         for law in book.laws:
             gate = book.conditions.get(f"{law.id}/@applies")
             applies = gate.disjuncts if gate is not None else None
-            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters))
+            protects = law.spec.law.protects
+            excludes = tuple(protects.excludes) if protects is not None else ()
+            own = frozenset(code for entry in law.spec.law.applies for code in entry.in_)
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, own)
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -198,6 +208,8 @@ class Evaluator:
                 tail,
             )
         self._plans: dict[str, tuple[tuple[str, Any, bool], ...]] = {}
+        self._protected: dict[tuple[tuple[str, ...], frozenset[str]], bool] = {}
+        self._covered: dict[tuple[str, tuple[str, ...]], JurisdictionCoverage] = {}
         # (affected codes, user counts) → the codes grouped by law and law profile
         self._bucket_cache: dict[tuple[Any, ...], tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]] = {}
 
@@ -307,11 +319,43 @@ class Evaluator:
         plain = self._plain(practice, today, traces)
         return Assessment.model_validate(plain.data), traces
 
+    def _protects(self, excludes: tuple[str, ...], subjects: frozenset[str]) -> bool:
+        """Whether some data subject of the practice is not among a law's exclusions."""
+        key = (excludes, subjects)
+        found = self._protected.get(key)
+        if found is None:
+            tax = taxonomy()
+            found = any(not tax.covers("data_subject", excludes, s) for s in subjects)
+            if len(self._protected) >= SCOPES_KEPT:
+                self._protected.clear()
+            self._protected[key] = found
+        return found
+
+    def _coverage(self, code: str, reached: tuple[str, ...]) -> JurisdictionCoverage:
+        """What the library covers in `code`, given the laws that reach it (cached)."""
+        key = (code, reached)
+        found = self._covered.get(key)
+        if found is None:
+            own = any(code in self._laws[law].own_codes for law in reached)
+            subdivided = country_of(code) in self.book.subdivided
+            found = self.book.coverage.status(code, reached, own, subdivided)
+            if len(self._covered) >= 4 * SCOPES_KEPT:
+                self._covered.clear()
+            self._covered[key] = found
+        return found
+
     def _fact_sets(
-        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...], window: Interval, base: dict[str, Any]
+        self,
+        affected: tuple[str, ...],
+        counts: tuple[tuple[str, int], ...],
+        window: Interval,
+        base: dict[str, Any],
+        subjects: frozenset[str],
+        unprotected: dict[str, set[str]],
     ) -> tuple[dict[tuple[Any, ...], list[str]], list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]]]:
         """The fact sets to match, deduplicated by (law, spans, parameter values, first day in
-        force), each with the codes it stands for and (law, periods, facts)."""
+        force), each with the codes it stands for and (law, periods, facts). Laws in force that
+        protect none of the practice's data subjects go to `unprotected` (code → laws) instead."""
         groups: dict[tuple[Any, ...], list[str]] = {}
         group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
         for law_id, profile, local, codes in self._buckets(affected, counts):
@@ -319,6 +363,10 @@ class Evaluator:
             law, always = static.law, profile[0]
             spans, in_force = _within(always, window)
             if in_force is None:
+                continue
+            if static.excludes and not self._protects(static.excludes, subjects):
+                for code in codes:
+                    unprotected[code].add(law_id)
                 continue
             # A dated parameter (an age raised on a day) splits the practice's period: the
             # rules are evaluated for each stretch with the values then in force.
@@ -351,7 +399,9 @@ class Evaluator:
         base = practice_facts(practice)
         keys = spec_keys(practice)
 
-        groups, metas = self._fact_sets(affected, tuple(counts.items()), window, base)
+        unprotected: dict[str, set[str]] = defaultdict(set)
+        subjects = frozenset(practice.data_subjects)
+        groups, metas = self._fact_sets(affected, tuple(counts.items()), window, base, subjects, unprotected)
         matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
@@ -433,9 +483,20 @@ class Evaluator:
             for code in ob.jurisdictions:
                 by_code[code].append(ob.id)
 
-        jurisdictions = _jurisdiction_rows(included, excluded, laws_here, by_code, below)
+        jurisdictions = _jurisdiction_rows(included, excluded, laws_here, by_code, below, unprotected)
+        uncovered = []
+        for row in jurisdictions if self.assess_coverage else ():
+            if row["affected"]:
+                code = row["code"]
+                reached = {*row["laws"], *below.get(code, ()), *unprotected.get(code, ())}
+                coverage = self._coverage(code, tuple(sorted(reached)))
+                row["coverage"] = coverage.as_dict()
+                if not coverage.covered:
+                    uncovered.append(code)
 
         verdict = verdict_of(owed)
+        if uncovered and verdict == "clear":
+            verdict = "action_required"  # unknown is never clear
         data: dict[str, Any] = {
             "practice": practice.id,
             "title": practice.title,
@@ -450,6 +511,8 @@ class Evaluator:
         users = _users(practice, book, affected, excluded)
         if users is not None:
             data["users"] = users
+        if self.assess_coverage:
+            data["coverage"] = _coverage_summary(practice, book, uncovered)
         data["assumptions"] = sorted(assumptions)
         return PlainAssessment(data, verdict, tuple(owed))
 
@@ -460,6 +523,7 @@ def _jurisdiction_rows(
     laws_here: Mapping[str, list[str]],
     by_code: Mapping[str, list[str]],
     below: Mapping[str, set[str]],
+    unprotected: Mapping[str, set[str]],
 ) -> list[dict[str, Any]]:
     """A row per code in scope: affected or not (and why), its laws and obligations."""
     rows = []
@@ -485,6 +549,8 @@ def _jurisdiction_rows(
         thresholds = sorted(below[code] - set(laws)) if code in below else None
         if thresholds:
             row["below_thresholds"] = thresholds
+        if code in unprotected:
+            row["not_protected"] = sorted(unprotected[code])
         rows.append(row)
     return rows
 
@@ -684,6 +750,20 @@ def _laws(
                 **tail,
             }
         )
+    return out
+
+
+def _coverage_summary(practice: Practice, book: RuleBook, uncovered: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"complete": not uncovered, "uncovered": uncovered}
+    if uncovered and practice.users.counts:
+        gaps = set(uncovered)
+        named = [
+            n
+            for key, n in practice.users.counts.items()
+            if set(expand([key], practice.starts, book.subdivided)) <= gaps
+        ]
+        if named:
+            out["users"] = sum(named)
     return out
 
 

@@ -96,7 +96,7 @@ def run_tests(book: RuleBook, engine: str = "auto") -> Iterator[CaseResult]:
     evaluators: dict[str, Evaluator] = {}
     for file, test, doc in book.tests:
         if test.law not in evaluators:
-            evaluators[test.law] = Evaluator(book.only([test.law]), engine)
+            evaluators[test.law] = Evaluator(book.only([test.law]), engine, coverage=False)
         for i, case in enumerate(test.cases):
             line, _ = doc.locate(("cases", i))
             yield run_case(book, evaluators[test.law], file, test, case, line)

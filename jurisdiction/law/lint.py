@@ -4,6 +4,9 @@ Each finding has a code, the file and line, and a message:
 
 - `no-pinpoint`: a citation names no article or section (no number in it);
 - `not-https`: a source URL that is not https;
+- `unofficial-url`: a source URL (of the law, a rule, a parameter or one of its values) on a
+  host that is not an official publisher's (the library's `sources.yaml`): a legislature,
+  official journal, gazette, legislation portal or regulator;
 - `unreachable`: a rule no practice can reach (its condition never holds, or its dates fall
   outside the law's);
 - `contradiction`: two rules of one law that can apply to the same practice at the same time
@@ -20,13 +23,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import ParamValue, Rule
 from jurisdiction.vocabulary.regions import FOREVER, Interval
 
-__all__ = ["Finding", "lint", "satisfiable"]
+__all__ = ["Finding", "lint", "official", "satisfiable"]
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +106,18 @@ def _line(law: Law, *path: str | int) -> int:
     return line or 1
 
 
+def official(url: str, hosts: Iterable[str]) -> bool:
+    """Whether `url` is on one of `hosts` or a subdomain of one.
+
+    >>> official("https://www.cga.ct.gov/current/pub/chap_743jj.htm", ["cga.ct.gov"])
+    True
+    >>> official("https://www.mondaq.com/x", ["cga.ct.gov"])
+    False
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
 def _pinpoint(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 
@@ -138,9 +154,28 @@ def _lint_law(book: RuleBook, law: Law, has_tests: bool) -> list[Finding]:
         )
     urls: list[tuple[tuple[str | int, ...], str]] = [(("law", "url"), str(spec.law.url))]
     urls += [(("rules", i, "url"), str(r.url)) for i, r in enumerate(spec.rules)]
+    urls += [(("law", "applies", j, "url"), str(a.url)) for j, a in enumerate(spec.law.applies) if a.url is not None]
+    for name, param in spec.parameters.items():
+        if param.url is not None:
+            urls.append((("parameters", name, "url"), str(param.url)))
+        for code, entry in param.values.items():
+            for j, value in enumerate(entry if isinstance(entry, list) else [entry]):
+                if value.url is not None:
+                    where: tuple[str | int, ...] = ("parameters", name, "values", code)
+                    urls.append(((*where, j, "url") if isinstance(entry, list) else (*where, "url"), str(value.url)))
     for path, url in urls:
         if not url.startswith("https://"):
             out.append(Finding(law.path, _line(law, *path), "not-https", f"source URL {url} is not https"))
+        if book.official_hosts and not official(url, book.official_hosts):
+            out.append(
+                Finding(
+                    law.path,
+                    _line(law, *path),
+                    "unofficial-url",
+                    f"source URL {url} is not on an official publisher's host (sources.yaml); cite the law "
+                    "itself and name a secondary source in `uncertain`",
+                )
+            )
     by_id = {r.id: (i, r) for i, r in enumerate(spec.rules)}
     periods: dict[str, Interval | None] = {r.id: _period(law, r) for r in spec.rules}
     for i, rule in enumerate(spec.rules):

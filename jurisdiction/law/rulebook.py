@@ -16,10 +16,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from jurisdiction._version import __version__
 from jurisdiction.errors import InputError, Problem, RuleError
 from jurisdiction.law.casefiles import test_file_problems
 from jurisdiction.law.compiler import CompiledCondition, compile_file
+from jurisdiction.law.coverage import Coverage, CoverageFile
 from jurisdiction.law.rulefile import Parameter, ParamValue, Rule, RuleFile, TestFile
 from jurisdiction.reading.loading import Document, parse_bytes, read_file
 from jurisdiction.reading.validate import validate_model
@@ -28,6 +31,8 @@ from jurisdiction.vocabulary.regions import Interval, country_of, membership
 __all__ = ["Law", "RuleBook", "default_rules_dir"]
 
 TEST_SUFFIXES = ("tests.yaml", "tests.yml")
+COVERAGE_FILE = "coverage.yaml"  # at the library's root: what it covers besides its laws (law/coverage.py)
+SOURCES_FILE = "sources.yaml"  # at the library's root: the official publishers' hosts (rules lint)
 
 
 def default_rules_dir() -> Path:
@@ -201,6 +206,8 @@ class RuleBook:
     conditions: Mapping[str, CompiledCondition]
     tests: tuple[tuple[str, TestFile, Document], ...] = ()
     revision: str = ""
+    coverage: Coverage = field(default_factory=Coverage, compare=False)
+    official_hosts: Mapping[str, str] = field(default_factory=dict, compare=False)  # host → publisher
     # Answers worked out on first use, one entry per law or per jurisdiction code (so bounded
     # by the library and ISO 3166): which facts a law tests, which laws ever reach a code.
     _facts_used: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
@@ -230,6 +237,8 @@ class RuleBook:
         problems: list[Problem] = []
         laws: list[Law] = []
         tests: list[tuple[str, TestFile, Document]] = []
+        coverage = Coverage()
+        hosts: dict[str, str] = {}
         digest = hashlib.sha256()
         for file in files:
             if file.name.endswith(TEST_SUFFIXES) and not with_tests:
@@ -238,7 +247,14 @@ class RuleBook:
             try:
                 blob = read_file(file, shown)
                 doc = parse_bytes(blob, shown)
-                if file.name.endswith(TEST_SUFFIXES):
+                if file.parent == root and file.name == COVERAGE_FILE:
+                    researched = validate_model(doc, CoverageFile, error=RuleError)
+                    problems.extend(_duplicate_codes(researched, doc))
+                    coverage = Coverage(researched.entries, researched.as_of)
+                    digest.update(b"coverage\0" + blob + b"\0")  # coverage changes answers
+                elif file.parent == root and file.name == SOURCES_FILE:
+                    hosts = {h.host: h.publisher for h in validate_model(doc, SourcesFile, error=RuleError).hosts}
+                elif file.name.endswith(TEST_SUFFIXES):
                     tests.append((shown, validate_model(doc, TestFile, error=RuleError), doc))
                 else:
                     laws.append(Law(validate_model(doc, RuleFile, error=RuleError), shown, doc))
@@ -264,7 +280,10 @@ class RuleBook:
             problems.extend(found)
             conditions.update(compiled)
         known = {law.id: law for law in laws}
-        law_files_broken = len(laws) < sum(1 for f in files if not f.name.endswith(TEST_SUFFIXES))
+        extra = (COVERAGE_FILE, SOURCES_FILE)
+        law_files_broken = len(laws) < sum(
+            1 for f in files if not f.name.endswith(TEST_SUFFIXES) and not (f.parent == root and f.name in extra)
+        )
         for _, test, doc in tests:
             if test.law in known:
                 problems.extend(test_file_problems(test.law, [r.id for r in known[test.law].spec.rules], test, doc))
@@ -278,7 +297,7 @@ class RuleBook:
             raise RuleError(sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
         laws.sort(key=lambda law: law.id)
         revision = f"{__version__}+{digest.hexdigest()[:16]}"
-        return cls(str(root), tuple(laws), conditions, tuple(tests), revision)
+        return cls(str(root), tuple(laws), conditions, tuple(tests), revision, coverage, hosts)
 
     @cached_property
     def law_ids(self) -> tuple[str, ...]:
@@ -319,7 +338,34 @@ class RuleBook:
         keep = set(law_ids)
         laws = tuple(law for law in self.laws if law.id in keep)
         conditions = {k: v for k, v in self.conditions.items() if v.law in keep}
-        return RuleBook(self.root, laws, conditions, (), self.revision)
+        return RuleBook(self.root, laws, conditions, (), self.revision, self.coverage, self.official_hosts)
+
+
+class OfficialHost(BaseModel):
+    """A host that publishes law: a legislature, official journal, gazette or regulator."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    host: str = Field(min_length=3, description="The host name, e.g. eur-lex.europa.eu (subdomains count too).")
+    publisher: str = Field(min_length=1, description="Who publishes there, e.g. Publications Office of the EU.")
+
+
+class SourcesFile(BaseModel):
+    """`sources.yaml` at the root of a rule library: the official publishers' hosts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hosts: list[OfficialHost]
+
+
+def _duplicate_codes(researched: CoverageFile, doc: Document) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, entry in enumerate(researched.entries):
+        if entry.code in seen:
+            problems.append(
+                doc.problem(("entries", i, "code"), f"{entry.code} is also entry {seen[entry.code] + 1}; give it once")
+            )
+        seen.setdefault(entry.code, i)
+    return problems
 
 
 def _check_law(law: Law) -> list[Problem]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from jurisdiction.practice.model import Day, Slug
+from jurisdiction.practice.model import DataSubjectKey, Day, Slug
 from jurisdiction.vocabulary.regions import RegionCode
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ObligationKind",
     "ParamValue",
     "Parameter",
+    "Protects",
     "Rule",
     "RuleFile",
     "Severity",
@@ -67,6 +68,27 @@ class AppliesIn(BaseModel):
     note: str | None = Field(None, description="Anything a reader should know.")
 
 
+class Protects(BaseModel):
+    """Whom the law protects, in its own words, and whom its text leaves out. The law applies
+    to a practice only if some of the practice's data subjects are protected (not excluded)."""
+
+    model_config = MODEL
+    persons: Literal["natural_persons", "consumers", "children", "employees", "students", "patients"] = Field(
+        description="Whom the law protects: natural_persons (data subjects: GDPR family), consumers (residents, "
+        "in the law's sense), children, employees, students or patients."
+    )
+    excludes: list[DataSubjectKey] = Field(
+        default_factory=list,
+        description="Data subjects the text leaves out (fideslang keys, matched with their children), e.g. "
+        "employee, job_applicant and customer.business_contact for a law that excludes the employment and "
+        "commercial contexts.",
+    )
+    citation: str = Field(min_length=1, description="Where the law defines whom it protects.")
+    url: HttpUrl | None = Field(None, description="Source of the definition, on the official publisher.")
+    verified: bool = Field(True, description="False where the definition was not checked against the official text.")
+    uncertain: str | None = Field(None, description="Where the scope is unsettled, and the reading encoded.")
+
+
 class LawInfo(BaseModel):
     """The law a rule file encodes."""
 
@@ -85,6 +107,9 @@ class LawInfo(BaseModel):
         "assessment says so.",
     )
     applicability_citation: str | None = Field(None, description="Where the thresholds are set.")
+    protects: Protects | None = Field(
+        None, description="Whom the law protects and whom it excludes; absent = every data subject."
+    )
     verified: bool = Field(
         True, description="False where the law's dates or scope were not checked against the primary text."
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import html
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from jurisdiction._version import __version__
-from jurisdiction.evaluation.assessment import Obligation
+from jurisdiction.evaluation.assessment import Assessment, Obligation
 from jurisdiction.outputs.gate import Checked, Report
 from jurisdiction.vocabulary.regions import summarize_codes
 
@@ -46,6 +46,25 @@ def render_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def uncovered_groups(a: Assessment) -> list[tuple[str, list[str]]]:
+    """The affected jurisdictions the library does not cover, grouped by why: (why, codes)."""
+    by_why: dict[str, list[str]] = defaultdict(list)
+    for j in a.jurisdictions:
+        if j.affected and j.coverage is not None and not j.coverage.covered:
+            by_why[j.coverage.why].append(j.code)
+    return sorted(by_why.items(), key=lambda kv: kv[1][0])
+
+
+def _uncovered_head(a: Assessment) -> str | None:
+    if a.coverage is None or not a.coverage.uncovered:
+        return None
+    users = f", {a.coverage.users:,} users" if a.coverage.users else ""
+    return (
+        f"Not covered: {len(a.coverage.uncovered)} jurisdictions{users} where the library has no complete law: "
+        "nothing here says they are clear"
+    )
+
+
 def _text_one(item: Checked) -> list[str]:
     a = item.assessment
     lines = [
@@ -61,9 +80,16 @@ def _text_one(item: Checked) -> list[str]:
         for reason, _count in sorted(reasons.items()):
             codes = [j.code for j in unaffected if (j.reason or "") == reason]
             lines.append(f"Not affected: {summarize_codes(codes)} ({reason})")
+    head = _uncovered_head(a)
+    if head:
+        lines.append(head)
+        lines.extend(f"  {summarize_codes(codes)}: {why}" for why, codes in uncovered_groups(a))
     below = sorted({law for j in a.jurisdictions for law in (j.below_thresholds or [])})
     if below:
         lines.append(f"Below applicability thresholds: {', '.join(below)}")
+    unprotected = sorted({law for j in a.jurisdictions for law in (j.not_protected or [])})
+    if unprotected:
+        lines.append(f"Not protecting these data subjects: {', '.join(unprotected)}")
     if a.laws:
         shown = ", ".join(
             f"{law.id}{' (upcoming ' + law.effective.isoformat() + ')' if law.status == 'upcoming' else ''}"
@@ -144,6 +170,11 @@ def render_markdown(report: Report) -> str:
             f"**Affected:** {len(affected)} jurisdictions ({_md(summarize_codes(affected) or 'none')}){users}.",
             "",
         ]
+        head = _uncovered_head(a)
+        if head:
+            out += [f"**{_md(head)}.**", ""]
+            out += [f"- {_md(summarize_codes(codes))}: {_md(why)}" for why, codes in uncovered_groups(a)]
+            out.append("")
         change = item.change
         if change is not None:
             out += [
@@ -181,6 +212,15 @@ _VERDICT_TEXT = {"blocked": "blocked", "action_required": "action required", "cl
 
 
 # -- SARIF 2.1.0 -----------------------------------------------------------------------------
+COVERAGE_RULE = "jurisdiction/not-covered"
+COVERAGE_SARIF_RULE: dict[str, object] = {
+    "id": COVERAGE_RULE,
+    "name": "not-covered",
+    "shortDescription": {"text": "Users in a jurisdiction whose law the rule library does not (fully) cover"},
+    "properties": {"kind": "coverage"},
+}
+
+
 def render_sarif(report: Report) -> str:
     rules: dict[str, dict[str, object]] = {}
     results = []
@@ -234,6 +274,28 @@ def render_sarif(report: Report) -> str:
                     }
                 ]
             results.append(result)
+        gaps = set(item.uncovered)
+        for why, codes in uncovered_groups(item.assessment):
+            rules.setdefault(COVERAGE_RULE, COVERAGE_SARIF_RULE)
+            level = "error" if gaps & set(codes) and report.gate.fail_on != "never" else "warning"
+            if report.gate.accept_uncovered:
+                level = "note"
+            results.append(
+                {
+                    "ruleId": COVERAGE_RULE,
+                    "level": level,
+                    "message": {"text": f"{summarize_codes(codes)}: {why}; nothing here says they are clear"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": item.source},
+                                "region": {"startLine": item.line_of("users.regions")},
+                            }
+                        }
+                    ],
+                    "properties": {"practice": item.assessment.practice, "jurisdictions": codes},
+                }
+            )
     run = {
         "tool": {
             "driver": {
@@ -272,7 +334,18 @@ def render_junit(report: Report) -> str:
                 continue
             owed = [o for o in a.obligations if j.code in o.jurisdictions and o.status != "met"]
             failing = [o for o in owed if report.level(item, o) == "error"]
-            if failing:
+            gap = j.coverage is not None and not j.coverage.covered
+            if (
+                gap
+                and j.coverage is not None
+                and j.code in item.uncovered
+                and not report.gate.passes([], None, [j.code])
+            ):
+                fails += 1
+                ET.SubElement(
+                    case, "failure", message="not covered by the rule library", type="coverage"
+                ).text = f"{j.code}: {j.coverage.why}; nothing here says it is clear (--accept-uncovered accepts it)"
+            elif failing:
                 fails += 1
                 text = "\n".join(f"{o.id} [{o.status}, due {o.due}] {o.title} ({o.citation}; {o.url})" for o in failing)
                 ET.SubElement(
@@ -324,6 +397,13 @@ def render_github(report: Report) -> str:
                 f"::{level} file={_gh_prop(item.source)},line={item.line_of(field)},"
                 f"title={_gh_prop(title)}::{_gh(message)}"
             )
+        gaps = set(item.uncovered)
+        for why, codes in uncovered_groups(a):
+            failing = bool(gaps & set(codes)) and not report.gate.passes([], None, codes)
+            level = "error" if failing else "warning"
+            line = item.line_of("users.regions")
+            title = f"not covered: {summarize_codes(codes)}"
+            out.append(f"::{level} file={_gh_prop(item.source)},line={line},title={_gh_prop(title)}::{_gh(why)}")
         out.append("::endgroup::")
     out.extend(f"::error title=expired waiver::{_gh(message)}" for message in report.expired)
     out.append(report.summary())

@@ -52,6 +52,8 @@ class Gate:
 
     fail_on: str = "blocked"  # blocked | action_required | never
     fail_on_warnings: bool = False
+    # users in jurisdictions the library does not cover fail the gate, unless accepted
+    accept_uncovered: bool = False
 
     def counted(self, obligations: Iterable[Ob], only: frozenset[str] | None = None) -> list[Ob]:
         """The obligations that may fail the gate: not waived, not warnings (unless
@@ -72,7 +74,13 @@ class Gate:
         """Whether a gate verdict fails `fail_on`."""
         return VERDICT_RANK[verdict] >= FAIL_ON[self.fail_on]
 
-    def passes(self, obligations: Iterable[Owed], only: frozenset[str] | None = None) -> bool:
+    def passes(
+        self, obligations: Iterable[Owed], only: frozenset[str] | None = None, uncovered: Iterable[str] = ()
+    ) -> bool:
+        """Whether the gate passes: no counted obligation at or past `fail_on`, and no
+        jurisdiction with users that the library does not cover (unless accepted)."""
+        if self.fail_on != "never" and not self.accept_uncovered and any(True for _ in uncovered):
+            return False
         return not self.fails(self.verdict(obligations, only))
 
     def level(self, o: Owed, only: frozenset[str] | None = None) -> str:
@@ -111,6 +119,16 @@ class Checked:
         change = self.change
         return change.new if change is not None else None
 
+    @property
+    def uncovered(self) -> list[str]:
+        """Affected jurisdictions the library does not cover (when gating a change: those the
+        change adds)."""
+        now = self.assessment.coverage.uncovered if self.assessment.coverage else []
+        if not self.gated_change or self.base is None:
+            return list(now)
+        before = set(self.base.coverage.uncovered) if self.base.coverage else set()
+        return [code for code in now if code not in before]
+
 
 Ob = TypeVar("Ob", bound=Owed)
 
@@ -130,7 +148,7 @@ class Report:
         return self.gate.verdict(item.assessment.obligations, item.only)
 
     def failing(self) -> list[Checked]:
-        return [i for i in self.items if self.gate.fails(self.gate_verdict(i))]
+        return [i for i in self.items if not self.gate.passes(i.assessment.obligations, i.only, i.uncovered)]
 
     def level(self, item: Checked, o: Owed) -> str:
         return self.gate.level(o, item.only)
@@ -151,6 +169,10 @@ class Report:
             f"{n} spec{'s' if n != 1 else ''}, {counts['blocked']} blocked, {counts['action_required']} "
             f"action required, {counts['clear']} clear, {waived} waived"
         )
+        gaps = sum(1 for item in self.items if item.uncovered)
+        if gaps:
+            accepted = " (accepted)" if self.gate.accept_uncovered else ""
+            line += f", {gaps} with users where the library has no complete law{accepted}"
         if self.expired:
             line += f", {len(self.expired)} expired waiver{'s' if len(self.expired) != 1 else ''}"
         return line

@@ -70,7 +70,7 @@ JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 SPEC_SOURCE = "<request body>"
 SNAPSHOT = "jurisdiction.library"  # the ASGI scope key holding the library a request arrived with
-ASSESS_QUERY = ("today", "fail_on")
+ASSESS_QUERY = ("today", "fail_on", "accept_uncovered")
 DATE_HELP = "a date, YYYY-MM-DD"
 log = logging.getLogger("jurisdiction.service")
 
@@ -187,6 +187,19 @@ def _query(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, Any], 
             except ValueError:
                 problems.append(
                     Problem(f"{raw!r} is not a date", file="<query>", field=name, valid=DATE_HELP, code="not_a_date")
+                )
+        elif name == "accept_uncovered":
+            if raw.lower() in ("true", "1", "false", "0"):
+                values[name] = raw.lower() in ("true", "1")
+            else:
+                problems.append(
+                    Problem(
+                        f"{raw!r} is not a boolean",
+                        file="<query>",
+                        field=name,
+                        valid="true or false",
+                        code="not_boolean",
+                    )
                 )
         elif name == "fail_on":
             if raw in FAIL_ON:
@@ -336,7 +349,10 @@ async def assess(request: Request) -> Response:
         fail_on = query.get("fail_on", "blocked")
         # plain data, not models: serialised as `check --format json` would, at a fraction of the cost
         result = library.evaluator.evaluate_plain(practice, day)
-        passes = Gate(fail_on).passes(result.obligations)  # the CLI's gate: warnings never fail it
+        accept = query.get("accept_uncovered", False)
+        uncovered = result.data["coverage"]["uncovered"] if "coverage" in result.data else []
+        # the CLI's gate: warnings never fail it; users where the library has no law do, unless accepted
+        passes = Gate(fail_on, accept_uncovered=accept).passes(result.obligations, None, uncovered)
         decision = uuid.uuid4().hex
         if service.decisions is not None:
             service.decisions.record(
@@ -351,7 +367,7 @@ async def assess(request: Request) -> Response:
                     "passes": passes,
                 }
             )
-        result.data["gate"] = {"fail_on": fail_on, "passes": passes}
+        result.data["gate"] = {"fail_on": fail_on, "accept_uncovered": accept, "passes": passes}
         result.data["decision_id"] = decision
         return Response(to_json(result.data), media_type="application/json", headers={"X-Decision-Id": decision})
 
@@ -530,6 +546,13 @@ def openapi_document() -> dict[str, Any]:
                             "required": False,
                             "description": "Evaluation date (default: the server's date).",
                             "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "accept_uncovered",
+                            "in": "query",
+                            "required": False,
+                            "description": "true: users where the library has no law do not fail the gate.",
+                            "schema": {"type": "boolean", "default": False},
                         },
                         {
                             "name": "fail_on",
