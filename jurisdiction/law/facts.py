@@ -56,7 +56,21 @@ FACTS: Mapping[str, FactSpec] = _facts(
     FactSpec("existing_data", "bool", "the practice uses data collected before it starts"),
     FactSpec("sale", "bool", "data is disclosed for money or other valuable consideration"),
     FactSpec("shared_outside", "bool", "data goes to an affiliate or a third party"),
-    FactSpec("parental_consent", "bool", "verifiable parental consent is obtained under the age threshold"),
+    FactSpec(
+        "parental_consent",
+        "bool",
+        "verifiable parental consent is obtained under the age threshold, and covers the new uses (if any)",
+    ),
+    FactSpec(
+        "consent_covers_new_uses",
+        "bool",
+        "the users' consent names every new data use, obtained after they were told of it and before the start",
+    ),
+    FactSpec("consent_separate", "bool", "the consent was obtained separately from other terms and consents"),
+    FactSpec("ai_interacts", "bool", "the AI system interacts directly with people", may_be_unknown=True),
+    FactSpec("ai_generates_content", "bool", "the AI system generates synthetic content", may_be_unknown=True),
+    FactSpec("ai_interaction_disclosed", "bool", "the product tells people they deal with an AI system"),
+    FactSpec("ai_outputs_marked", "bool", "the product marks its outputs as artificially generated"),
     FactSpec(
         "control",
         "enum",
@@ -100,6 +114,12 @@ FACT_FIELDS: Mapping[str, str] = {
     "sale": "sale",
     "shared_outside": "recipients",
     "parental_consent": "parental_consent",
+    "consent_covers_new_uses": "consent",
+    "consent_separate": "consent.separate",
+    "ai_interacts": "ai_system.interacts_with_people",
+    "ai_generates_content": "ai_system.generates_content",
+    "ai_interaction_disclosed": "ai_system.discloses_ai_interaction",
+    "ai_outputs_marked": "ai_system.marks_outputs",
     "control": "control",
     "legal_basis": "legal_basis",
     "min_age": "users.min_age",
@@ -120,6 +140,7 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
     tax = taxonomy()
     disclosed = practice.policy.discloses
     new = [u for u in practice.data_uses if not tax.covers("data_use", disclosed, u)]
+    covered = _consent_covers(practice, new)
     facts: dict[str, Any] = {
         "data_uses": tax.closure("data_use", practice.data_uses),
         "data_categories": tax.closure("data_category", practice.data_categories),
@@ -128,11 +149,15 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
         "recipients": frozenset(practice.recipients),
         "assessments": frozenset(a.type for a in practice.assessments),
         "purpose_new": bool(new),
-        "retroactive": bool(new) and practice.existing_data,
+        "retroactive": bool(new) and practice.existing_data and not _collected_after_disclosure(practice),
         "existing_data": practice.existing_data,
         "sale": practice.sale,
         "shared_outside": bool({"affiliate", "third_party"} & set(practice.recipients)),
-        "parental_consent": practice.parental_consent,
+        "parental_consent": practice.parental_consent and (not new or covered),
+        "consent_covers_new_uses": covered,
+        "consent_separate": practice.consent is not None and practice.consent.separate,
+        "ai_interaction_disclosed": practice.ai_system is not None and practice.ai_system.discloses_ai_interaction,
+        "ai_outputs_marked": practice.ai_system is not None and practice.ai_system.marks_outputs,
         "control": practice.control,
     }
     if practice.legal_basis is not None:
@@ -140,11 +165,38 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
     if practice.users.min_age is not None:
         facts["min_age"] = practice.users.min_age
     facts["significant_decisions"] = practice.significant_decisions
+    system = practice.ai_system
+    if system is not None and system.interacts_with_people is not None:
+        facts["ai_interacts"] = system.interacts_with_people
+    if system is not None and system.generates_content is not None:
+        facts["ai_generates_content"] = system.generates_content
     if practice.business.annual_revenue_usd is not None:
         facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
     if practice.business.revenue_share_from_sale is not None:
         facts["revenue_share_from_sale"] = practice.business.revenue_share_from_sale
     return facts
+
+
+def _consent_covers(practice: Practice, new: list[str]) -> bool:
+    """Whether the stated consent names every new data use, was obtained no earlier than users
+    were told of the change (an informed consent) and no later than the start."""
+    consent = practice.consent
+    if consent is None:
+        return False
+    tax = taxonomy()
+    if not all(tax.covers("data_use", consent.uses, use) for use in new or practice.data_uses):
+        return False
+    day = consent.obtained
+    if day is None:
+        return True
+    told = practice.policy.notified or practice.policy.updated
+    return day <= practice.starts and (told is None or day >= told)
+
+
+def _collected_after_disclosure(practice: Practice) -> bool:
+    """All the data was collected after the policy disclosing the practice took effect."""
+    since, updated = practice.data_collected_from, practice.policy.updated
+    return since is not None and updated is not None and since >= updated
 
 
 def consumers_in(practice: Practice, code: str) -> int | None:

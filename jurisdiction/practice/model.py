@@ -18,8 +18,10 @@ from jurisdiction.vocabulary.regions import RegionCode
 from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 
 __all__ = [
+    "AISystem",
     "AssessmentDone",
     "Business",
+    "Consent",
     "DataCategoryKey",
     "DataSubjectKey",
     "DataUseKey",
@@ -164,6 +166,43 @@ class Policy(BaseModel):
     notified: Day | None = Field(None, description="Day users are/were told individually; null = not planned.")
 
 
+class Consent(BaseModel):
+    """What the users' consent (or their parents') covers, and when it was obtained. A consent
+    counts for a new data use only if it names that use (or a parent of it) and was obtained
+    after users were told of the use and before the processing starts."""
+
+    model_config = STRICT
+    uses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        min_length=1, description="The data uses the consent names (fideslang keys, matched hierarchically)."
+    )
+    obtained: Day | None = Field(None, description="Day the consent was (or is to be) obtained; absent = unknown.")
+    separate: bool = Field(
+        False,
+        description="Obtained separately from other terms and consents (COPPA's consent to disclose to third "
+        "parties since 2026-04-22; PIPL Art. 23).",
+    )
+
+
+class AISystem(BaseModel):
+    """The product built on the model, where the practice trains or runs AI: what people meet.
+    Product measures (an AI-interaction label, machine-readable marking of outputs) are facts
+    of the product, not of any notice to users."""
+
+    model_config = STRICT
+    interacts_with_people: bool | None = Field(
+        None, description="The system interacts directly with people (a chatbot, an assistant); absent = unknown."
+    )
+    generates_content: bool | None = Field(
+        None, description="The system generates synthetic text, images, audio or video; absent = unknown."
+    )
+    discloses_ai_interaction: bool = Field(
+        False, description="People are told, at the latest at the first interaction, that they deal with an AI system."
+    )
+    marks_outputs: bool = Field(
+        False, description="Outputs are marked in a machine-readable format as artificially generated."
+    )
+
+
 class Business(BaseModel):
     """Facts about the business that laws' applicability thresholds test. Absent = unknown:
     the law is then taken to apply, and the assessment says so."""
@@ -210,7 +249,22 @@ class Practice(BaseModel):
         Annotated[AssessmentDone, BeforeValidator(_assessment, json_schema_input_type=AssessmentType | AssessmentDone)]
     ] = Field(default_factory=list, description="Completed assessments: names (dpia, lia, …) or {type, completed}.")
     parental_consent: bool = Field(
-        False, description="Verifiable parental consent is obtained for users under the local age threshold."
+        False,
+        description="Verifiable parental consent is obtained for users under the local age threshold. For a new "
+        "data use it counts only where `consent` names that use (a consent given for other uses does not "
+        "carry over).",
+    )
+    consent: Consent | None = Field(
+        None, description="What the users' (or parents') consent covers and when it was obtained; absent = unknown."
+    )
+    data_collected_from: Day | None = Field(
+        None,
+        description="Earliest day on which data the practice uses was collected. Data collected after the policy "
+        "disclosing the practice took effect (`policy.updated`) was collected for it: not a new purpose for that "
+        "data. Absent = unknown (read as older).",
+    )
+    ai_system: AISystem | None = Field(
+        None, description="The AI product built on the model, where the practice trains or runs AI."
     )
     starts: Day = Field(description="Day processing starts (planned or actual).")
     ends: Day | None = Field(None, description="Day processing ends; absent = open-ended.")
