@@ -24,7 +24,7 @@ from jurisdiction.engines.native import is_local
 from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
 from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
 from jurisdiction.evaluation.words import describe, trace_condition
-from jurisdiction.law.compiler import Literal
+from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
 from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
 from jurisdiction.law.rulebook import Law, RuleBook
@@ -93,7 +93,8 @@ class LawTrace:
 
 # A hit: one rule's answer for one group of codes.
 # (codes, due, status, because, fields)
-_Hit = tuple[tuple[str, ...], dt.date, Status, tuple[str, ...], tuple[str, ...]]
+# (codes, due, status, because, fields, soft: binding only once users' ages are known, verified)
+_Hit = tuple[tuple[str, ...], dt.date, Status, tuple[str, ...], tuple[str, ...], bool, bool]
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class _LawStatic:
     has_params: bool  # per-jurisdiction parameters, which may also change during a practice
     excludes: tuple[str, ...]  # data subjects the law does not protect
     own_codes: frozenset[str]  # codes the law names itself (not through a country or a group)
+    age_soft: bool  # its rules on minors bind on knowledge of users' ages: unknown ages give warnings
 
 
 class Evaluator:
@@ -198,7 +200,8 @@ class Evaluator:
             protects = law.spec.law.protects
             excludes = tuple(protects.excludes) if protects is not None else ()
             own = frozenset(code for entry in law.spec.law.applies for code in entry.in_)
-            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, own)
+            soft = law.spec.law.age_knowledge != "constructive"
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, own, soft)
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -352,12 +355,15 @@ class Evaluator:
         base: dict[str, Any],
         subjects: frozenset[str],
         unprotected: dict[str, set[str]],
-    ) -> tuple[dict[tuple[Any, ...], list[str]], list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]]]:
+    ) -> tuple[
+        dict[tuple[Any, ...], list[str]],
+        list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]],
+    ]:
         """The fact sets to match, deduplicated by (law, spans, parameter values, first day in
         force), each with the codes it stands for and (law, periods, facts). Laws in force that
         protect none of the practice's data subjects go to `unprotected` (code → laws) instead."""
         groups: dict[tuple[Any, ...], list[str]] = {}
-        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any]]] = {}
+        group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]] = {}
         for law_id, profile, local, codes in self._buckets(affected, counts):
             static = self._laws[law_id]
             law, always = static.law, profile[0]
@@ -379,7 +385,8 @@ class Evaluator:
                 found_codes = groups.get(key)
                 if found_codes is None:
                     groups[key] = list(codes)
-                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base)
+                    unverified = law.unverified_params(codes[0], on) if static.has_params else frozenset()
+                    group_meta[key] = (static, periods, {**base, **dict(params)} if params else base, unverified)
                 else:
                     found_codes.extend(codes)
         return groups, list(group_meta.values())
@@ -413,7 +420,7 @@ class Evaluator:
         # each literal put in words once per practice (once per fact set if it reads a
         # jurisdiction's values): (text, whether the fact is known)
         texts: dict[object, tuple[str, bool]] = {}
-        answered: dict[tuple[Any, ...], tuple[dt.date, Status, tuple[str, ...], tuple[str, ...]]] = {}
+        answered: dict[tuple[Any, ...], tuple[dt.date, Status, tuple[str, ...], tuple[str, ...], bool, bool]] = {}
         dates = {
             "policy_updated": practice.policy.updated,
             "policy_notified": practice.policy.notified,
@@ -421,7 +428,7 @@ class Evaluator:
         }
 
         rules = self._rules
-        for (law_id, _, _, in_force), members, (static, periods, facts), found in zip(
+        for (law_id, _, _, in_force), members, (static, periods, facts, unverified), found in zip(
             groups, groups.values(), metas, matches, strict=True
         ):
             if traces is not None:
@@ -452,11 +459,13 @@ class Evaluator:
                 conj = conjs[0]
                 # A rule that reads nothing of the jurisdiction gives the same answer in every
                 # group that reaches it on the same day (the GDPR in 27 countries): once.
-                same = None if rs.local[conj] else (rid, conj, effective, rs.done_when in found)
+                same = None if rs.local[conj] else (rid, conj, effective, rs.done_when in found, static.age_soft)
                 hit = answered.get(same) if same is not None else None
                 if hit is None:
                     rule = rs.rule
                     why = [rule.because]
+                    soft = False
+                    verified = rs.verified
                     for lit, number, local, prefix in rs.words[conj]:
                         slot: object = (number, id(facts)) if local else number
                         text = texts.get(slot)
@@ -465,14 +474,23 @@ class Evaluator:
                         why.append(prefix + text[0])
                         if not text[1]:
                             assumptions.add(text[0])
+                            soft = soft or (lit.fact == "min_age" and static.age_soft)
+                        if isinstance(lit.value, ParamRef) and lit.value.name in unverified:
+                            verified = False
                     due = max(start - rs.lead, effective)
                     if rule.due.transition is not None and start < effective:
                         due = max(due, rule.due.transition)
                     status, said = _status(rs, found, dates, practice.published, due, today)
                     if effective > start:
                         why.append(f"applies from {effective.isoformat()}, after the practice started")
+                    if soft:
+                        why.append(
+                            "users' ages are unknown: this law's rules on minors bind once the business knows "
+                            f"({static.law.spec.law.age_knowledge.replace('_', ' ')}) that users are that young, "
+                            "so this is a warning until users.min_age says otherwise"
+                        )
                     why.append(said)
-                    hit = (due, status, tuple(why), rs.fields[conj])
+                    hit = (due, status, tuple(why), rs.fields[conj], soft, verified)
                     if same is not None:
                         answered[same] = hit
                 hits[rid].append((group_codes, *hit))
@@ -648,8 +666,10 @@ def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
     details = None
     because: Sequence[str]
     fields: Sequence[str]
+    soft = all(hit[5] for hit in hits)
+    verified = all(hit[6] for hit in hits)
     if len(hits) == 1:  # most obligations: one group of codes, one answer
-        codes, due, status, because, fields = hits[0]
+        codes, due, status, because, fields, _, _ = hits[0]
         all_codes = sorted(codes)
     else:
         seen: set[str] = set()
@@ -675,6 +695,7 @@ def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
             details = [
                 {"jurisdictions": cs, "due": day, "status": st, "because": list(why)} for day, st, why, cs in rows
             ]
+    severity = "warning" if soft else rule.severity
     data: dict[str, Any] = {
         "id": rid,
         "title": rule.title,
@@ -685,16 +706,16 @@ def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
         "url": rs.url,
         "due": due,
         "status": status,
-        "severity": rule.severity,
+        "severity": severity,
         "because": list(because),
-        "verified": rs.verified,
+        "verified": verified,
     }
     if rule.uncertain is not None:
         data["uncertain"] = rule.uncertain
     if details is not None:
         data["details"] = details
     data["fields"] = list(fields)
-    return _Owed(rid, rule.kind, status, rule.severity, due, all_codes, data)
+    return _Owed(rid, rule.kind, status, severity, due, all_codes, data)
 
 
 def verdict_of(obligations: Sequence[Owed]) -> Verdict:

@@ -188,6 +188,22 @@ class Law:
                 return current.value
         return spec.default
 
+    def unverified_params(self, code: str, on: dt.date) -> frozenset[str]:
+        """The parameters whose value for `code` on a day was not checked against the primary
+        text (`verified: false`): an answer that reads one is not verified either."""
+        out = set()
+        for name, spec in self.spec.parameters.items():
+            for probe in (code, country_of(code)):
+                entry = spec.values.get(probe)
+                if entry is None:
+                    continue
+                values = entry if isinstance(entry, list) else [entry]
+                current = [v for v in values if v.from_ is None or v.from_ <= on]
+                if current and not max(current, key=lambda v: v.from_ or dt.date.min).verified:
+                    out.add(name)
+                break
+        return frozenset(out)
+
     def param_source(self, name: str, code: str) -> ParamValue | Parameter:
         spec = self.spec.parameters[name]
         for probe in (code, country_of(code)):

@@ -107,6 +107,14 @@ class LawInfo(BaseModel):
         "assessment says so.",
     )
     applicability_citation: str | None = Field(None, description="Where the thresholds are set.")
+    age_knowledge: Literal["actual", "wilful_disregard", "constructive"] = Field(
+        "constructive",
+        description="When the law's rules on minors bind: on actual knowledge of a user's age ('known child'), "
+        "on actual knowledge or wilful disregard, or where the business knew or should have known "
+        "(constructive). With users' ages unknown (no users.min_age), every rule on minors is reported; under "
+        "the first two it is a warning (it binds once the business knows), under constructive knowledge it "
+        "keeps its severity.",
+    )
     protects: Protects | None = Field(
         None, description="Whom the law protects and whom it excludes; absent = every data subject."
     )
