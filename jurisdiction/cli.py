@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -122,6 +123,7 @@ def _parser() -> _Parser:
     jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
     jur.add_argument("query", nargs="?")
     jur.add_argument("--format", choices=["text", "json"], default="text")
+    jur.add_argument("--rules", metavar="DIR", help="rule library whose coverage to show (default: the shipped one)")
 
     serve = sub.add_parser(
         "serve",
@@ -380,6 +382,9 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if args.format == "json":
             out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         else:
+            from jurisdiction.law.matrix import STATUS_WORDS, coverage_rows
+
+            totals: Counter[str] = Counter(c.status for _, c, _ in coverage_rows(book))
             for row in rows:
                 where = "; ".join(
                     f"{','.join(a['in'])} from {a['from']}" + (f" to {a['to']}" if a["to"] else "")
@@ -390,6 +395,8 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     f"    applies: {where}; {len(row['rules'])} rules"
                     f"{', ' + str(row['unverified_rules']) + ' unverified' if row['unverified_rules'] else ''}\n"
                 )
+            summary = ", ".join(f"{totals[s]} {word.strip('*')}" for s, word in STATUS_WORDS.items())
+            out.write(f"coverage of the world's {sum(totals.values())} countries and split subdivisions: {summary}\n")
         return 0
     from jurisdiction.evaluation.ruletests import run_tests
 
@@ -466,9 +473,17 @@ def _lint(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from jurisdiction.law.matrix import STATUS_WORDS
     from jurisdiction.vocabulary.regions import search
 
     rows = search(args.query)
+    book = _book(args.rules)
+    for row in rows:
+        if row["kind"] != "group":
+            code = str(row["code"])
+            laws = [law.id for law, _ in book.laws_for(code)]
+            row["laws"] = laws
+            row["coverage"] = book.coverage_status(code, laws).as_dict()
     if args.format == "json":
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
@@ -486,6 +501,11 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if row.get("subdivisions"):
                 bits.append(f"{row['subdivisions']} subdivisions")
             extra = f" ({'; '.join(bits)})" if bits else ""
+        if "coverage" in row:
+            coverage = row["coverage"]
+            assert isinstance(coverage, dict)
+            extra += f" — {STATUS_WORDS[coverage['status']].strip('*')}"
+            extra += f": {', '.join(row['laws'])}" if row["laws"] else f": {coverage['why']}"  # type: ignore[arg-type]
         out.write(f"{row['code']}\t{row['name']}{extra}\n")
     return 0
 

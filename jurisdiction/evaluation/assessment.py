@@ -27,22 +27,24 @@ Verdict = Literal["clear", "action_required", "blocked"]
 OUT = ConfigDict(frozen=True, extra="forbid")
 
 
-# The plan: the phase each kind of obligation belongs to (steps are ordered by it), and
-# each step's title.
+# The plan, in dependency order: the assessments decide what the practice may be; the policy
+# must say it before users are told; users are told before they are asked or offered the way
+# out; then the practice starts (or, where it is prohibited as planned, does not). Steps follow
+# these phases, and within a phase their due dates.
 PHASE = {
-    "prohibited": 0,
-    "policy_update": 1,
-    "notice": 2,
-    "consent": 3,
-    "opt_out": 3,
-    "parental_consent": 3,
-    "impact_assessment": 4,
+    "impact_assessment": 1,
+    "policy_update": 2,
+    "notice": 3,
+    "consent": 4,
+    "opt_out": 4,
+    "parental_consent": 4,
     "disclosure": 5,
+    "prohibited": 6,
 }
 STEP_TITLE = {
     "prohibited": "Stop: the practice is prohibited here as planned",
     "policy_update": "Update the privacy policy to disclose the practice",
-    "notice": "Notify users individually, with the lead time",
+    "notice": "Notify users individually before processing",
     "consent": "Obtain opt-in consent before processing",
     "opt_out": "Offer the opt-out / objection route before processing",
     "parental_consent": "Obtain verifiable parental consent",
@@ -178,6 +180,9 @@ class PlanStep(BaseModel):
     status: Status = Field(description="Worst status among its obligations.")
     jurisdictions: list[str]
     obligations: list[str]
+    note: str | None = Field(
+        None, description="Why a step is due after the practice started (a law or rule that took effect later)."
+    )
 
 
 class AffectedUsers(BaseModel):

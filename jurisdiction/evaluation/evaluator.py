@@ -30,7 +30,7 @@ from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spe
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
-from jurisdiction.vocabulary.regions import FOREVER, Interval, country_of, expand, name_of
+from jurisdiction.vocabulary.regions import FOREVER, Interval, expand, name_of
 from jurisdiction.vocabulary.taxonomy import taxonomy
 
 __all__ = ["Evaluator", "LawTrace", "Owed", "PlainAssessment", "RuleTrace", "evaluate", "verdict_of"]
@@ -127,7 +127,6 @@ class _LawStatic:
     gate: tuple[tuple[Literal, ...], ...] | None  # the law's applicability condition, if any
     has_params: bool  # per-jurisdiction parameters, which may also change during a practice
     excludes: tuple[str, ...]  # data subjects the law does not protect
-    own_codes: frozenset[str]  # codes the law names itself (not through a country or a group)
     age_soft: bool  # its rules on minors bind on knowledge of users' ages: unknown ages give warnings
 
 
@@ -199,9 +198,8 @@ class Evaluator:
             applies = gate.disjuncts if gate is not None else None
             protects = law.spec.law.protects
             excludes = tuple(protects.excludes) if protects is not None else ()
-            own = frozenset(code for entry in law.spec.law.applies for code in entry.in_)
             soft = law.spec.law.age_knowledge != "constructive"
-            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, own, soft)
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, soft)
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -339,9 +337,7 @@ class Evaluator:
         key = (code, reached)
         found = self._covered.get(key)
         if found is None:
-            own = any(code in self._laws[law].own_codes for law in reached)
-            subdivided = country_of(code) in self.book.subdivided
-            found = self.book.coverage.status(code, reached, own, subdivided)
+            found = self.book.coverage_status(code, reached)
             if len(self._covered) >= 4 * SCOPES_KEPT:
                 self._covered.clear()
             self._covered[key] = found
@@ -524,7 +520,7 @@ class Evaluator:
             "jurisdictions": jurisdictions,
             "laws": _laws(self._law_rows, codes_of, first_day, today),
             "obligations": [ob.data for ob in owed],
-            "plan": _plan(owed),
+            "plan": _plan(owed, start),
         }
         users = _users(practice, book, affected, excluded)
         if users is not None:
@@ -729,7 +725,7 @@ def verdict_of(obligations: Sequence[Owed]) -> Verdict:
     return "clear"
 
 
-def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
+def _plan(obligations: Sequence[_Owed], start: dt.date) -> list[dict[str, Any]]:
     todo = [o for o in obligations if o.status != "met"]
     by_kind: dict[str, list[_Owed]] = defaultdict(list)
     for o in todo:
@@ -738,17 +734,22 @@ def _plan(obligations: Sequence[_Owed]) -> list[dict[str, Any]]:
     steps = []
     for n, kind in enumerate(order, 1):
         obs = by_kind[kind]
-        steps.append(
-            {
-                "step": n,
-                "kind": kind,
-                "title": STEP_TITLE[kind],
-                "due": min(o.due for o in obs),
-                "status": max((o.status for o in obs), key=SEVERITY_OF_STATUS.__getitem__),
-                "jurisdictions": sorted(set().union(*(o.jurisdictions for o in obs))),
-                "obligations": sorted(o.id for o in obs),
-            }
-        )
+        due = min(o.due for o in obs)
+        step: dict[str, Any] = {
+            "step": n,
+            "kind": kind,
+            "title": STEP_TITLE[kind],
+            "due": due,
+            "status": max((o.status for o in obs), key=SEVERITY_OF_STATUS.__getitem__),
+            "jurisdictions": sorted(set().union(*(o.jurisdictions for o in obs))),
+            "obligations": sorted(o.id for o in obs),
+        }
+        if due > start and kind != "prohibited":
+            step["note"] = (
+                f"due after the practice started ({start.isoformat()}): the law or rule takes effect later, "
+                "and binds the running practice from then"
+            )
+        steps.append(step)
     return steps
 
 

@@ -4,8 +4,12 @@ it; `tests/test_matrix.py` fails when the committed file is stale."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from jurisdiction.law.coverage import JurisdictionCoverage
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule
+from jurisdiction.vocabulary.regions import countries, name_of, subdivisions_of
 
 __all__ = ["TOPICS", "render_matrix", "topics_of"]
 
@@ -97,5 +101,52 @@ def render_matrix(book: RuleBook) -> str:
     for code in sorted(cells):
         row = cells[code]
         lines.append(f"| {code} | " + " | ".join(", ".join(sorted(row[t])) for t in TOPICS) + " |")
-    lines.append("")
+    lines += ["", *world_map(book), ""]
     return "\n".join(lines)
+
+
+STATUS_WORDS = {
+    "covered": "covered",
+    "no_law": "researched: no comprehensive law",
+    "partial": "partial",
+    "not_covered": "**not covered**",
+    "not_researched": "not researched",
+}
+
+
+def coverage_rows(book: RuleBook) -> list[tuple[str, JurisdictionCoverage, list[str]]]:
+    """(code, coverage, laws ever in force there) for every ISO 3166-1 country and every
+    subdivision the library splits."""
+    codes = [*countries(), *sorted(sub for country in sorted(book.subdivided) for sub in subdivisions_of(country))]
+    out = []
+    for code in codes:
+        laws = [law.id for law, _ in book.laws_for(code)]
+        out.append((code, book.coverage_status(code, laws), laws))
+    return out
+
+
+def world_map(book: RuleBook) -> list[str]:
+    """The world as a table: every country (and the subdivisions the library splits), what the
+    library covers there. Users there are never reported as clear unless it is covered."""
+    rows = coverage_rows(book)
+    totals: Counter[str] = Counter(c.status for _, c, _ in rows)
+    as_of = f" Research as of {book.coverage.as_of}." if book.coverage.as_of else ""
+    lines = [
+        "## The world",
+        "",
+        "Every ISO 3166-1 country, and the subdivisions the library distinguishes, with what the library covers "
+        "there (laws encoded, or researched with no comprehensive law, or a known gap, or nothing)." + as_of,
+        "An assessment never reports users in a jurisdiction that is not covered as clear.",
+        "",
+        "| status | jurisdictions |",
+        "|---|---|",
+        *(f"| {STATUS_WORDS[s]} | {totals[s]} |" for s in STATUS_WORDS),
+        "",
+        "| code | name | status | laws of the library | notes |",
+        "|---|---|---|---|---|",
+    ]
+    for code, coverage, laws in rows:
+        note = coverage.why if coverage.status != "covered" or coverage.source else ""
+        note = note.replace("|", "/")
+        lines.append(f"| {code} | {name_of(code)} | {STATUS_WORDS[coverage.status]} | {', '.join(laws)} | {note} |")
+    return lines

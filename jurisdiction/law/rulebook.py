@@ -22,7 +22,7 @@ from jurisdiction._version import __version__
 from jurisdiction.errors import InputError, Problem, RuleError
 from jurisdiction.law.casefiles import test_file_problems
 from jurisdiction.law.compiler import CompiledCondition, compile_file
-from jurisdiction.law.coverage import Coverage, CoverageFile
+from jurisdiction.law.coverage import Coverage, CoverageFile, JurisdictionCoverage
 from jurisdiction.law.rulefile import Parameter, ParamValue, Rule, RuleFile, TestFile
 from jurisdiction.reading.loading import Document, parse_bytes, read_file
 from jurisdiction.reading.validate import validate_model
@@ -93,6 +93,11 @@ class Law:
             "verified": info.verified,
             "unverified_rules": sum(1 for r in self.spec.rules if not r.verified),
         }
+
+    @cached_property
+    def own_codes(self) -> frozenset[str]:
+        """The codes the law names itself (not through a country or a group)."""
+        return frozenset(code for entry in self.spec.law.applies for code in entry.in_)
 
     @cached_property
     def windows(self) -> tuple[tuple[str, Interval], ...]:
@@ -348,6 +353,12 @@ class RuleBook:
         if found is None:
             found = self._laws_for[code] = tuple((law, spans) for law in self.laws if (spans := law.spans(code)))
         return found
+
+    def coverage_status(self, code: str, law_ids: Iterable[str]) -> JurisdictionCoverage:
+        """What the library covers in `code`, given the laws of it that reach `code`."""
+        laws = sorted(law_ids)
+        own = any(code in self.by_id[law].own_codes for law in laws)
+        return self.coverage.status(code, laws, own, country_of(code) in self.subdivided)
 
     def only(self, law_ids: Iterable[str]) -> RuleBook:
         """A book with just these laws (used by per-law tests)."""

@@ -110,6 +110,8 @@ def _text_one(item: Checked) -> list[str]:
         lines.append("Plan:")
         for step in a.plan:
             lines.append(f"  {step.step}. {step.title}: due {step.due.isoformat()} [{_status_word(step.status)}]")
+            if step.note:
+                lines.append(f"     ({step.note})")
             for oid in step.obligations:
                 lines.extend(_obligation_lines(obs[oid], "     "))
     met = [o for o in a.obligations if o.status == "met"]
@@ -133,7 +135,8 @@ def _text_one(item: Checked) -> list[str]:
 
 
 def _obligation_lines(o: Obligation, pad: str) -> list[str]:
-    flag = "" if o.verified else " [unverified]"
+    flag = " [warning]" if o.severity == "warning" else ""
+    flag += "" if o.verified else " [unverified]"
     flag += " [waived]" if o.waived is not None else ""
     lines = [
         f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{flag}",
@@ -195,7 +198,8 @@ def render_markdown(report: Report) -> str:
             for step in a.plan:
                 for oid in step.obligations:
                     o = obs[oid]
-                    extra = " *(unverified)*" if not o.verified else ""
+                    extra = " *(warning)*" if o.severity == "warning" else ""
+                    extra += " *(unverified)*" if not o.verified else ""
                     extra += " *(waived)*" if o.waived is not None else ""
                     out.append(
                         f"- **{_md(o.title)}** — `{o.id}` in {_md(summarize_codes(o.jurisdictions))}, due "

@@ -28,6 +28,7 @@ __all__ = [
     "Interval",
     "RegionCode",
     "check_code",
+    "countries",
     "country_of",
     "expand",
     "group",
@@ -113,6 +114,11 @@ def _countries() -> dict[str, str]:
 
 
 @cache
+def countries() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code, sorted."""
+    return tuple(sorted(_countries()))
+
+
 def subdivisions_of(country: str) -> tuple[str, ...]:
     """Every ISO 3166-2 code of a country, sorted."""
     subs = pycountry.subdivisions.get(country_code=country) or []  # type: ignore[no-untyped-call]
