@@ -27,8 +27,17 @@ HEALTH = EXAMPLES / "sensitive-health-insights.yaml"
     ],
 )
 def test_gate_exit_codes(fail_on: str, spec: object, code: int) -> None:
-    result = cli("check", spec, "--today", "2024-09-20" if spec == AS_HAPPENED else "2026-12-01", "--fail-on", fail_on)
+    today = "2024-09-20" if spec == AS_HAPPENED else "2026-12-01"
+    result = cli("check", spec, "--today", today, "--fail-on", fail_on, "--accept-uncovered")
     assert result.code == code, result.err
+
+
+def test_the_gate_fails_where_the_library_has_no_complete_law() -> None:
+    """The planned-correctly example owes nothing it has not done, but its US-wide users include
+    states whose laws the library does not (fully) encode: never clear, and the gate fails unless
+    --accept-uncovered."""
+    result = cli("check", PLANNED, "--today", "2026-12-01", "--fail-on", "blocked")
+    assert result.code == 1 and "Not covered:" in result.out
 
 
 def test_text_report_reads_as_a_plan() -> None:
@@ -36,9 +45,13 @@ def test_text_report_reads_as_a_plan() -> None:
     out = result.out
     assert "Verdict: BLOCKED as of 2024-09-20" in out
     assert "130,000,000 users" in out
-    assert out.index("1. Update the privacy policy") < out.index("2. Notify users") < out.index("3. Obtain opt-in")
+    # dependency order: assessments, the policy, the notices, the consent
+    assert out.index("Complete the assessments") < out.index("Update the privacy policy")
+    assert out.index("Update the privacy policy") < out.index("Notify users") < out.index("Obtain opt-in")
     assert "15 U.S.C. § 45(a)(1)" in out and "https://www.ftc.gov/" in out
-    assert out.rstrip().endswith("1 spec, 1 blocked, 0 action required, 0 clear, 0 waived")
+    assert out.rstrip().endswith(
+        "1 spec, 1 blocked, 0 action required, 0 clear, 0 waived, 1 with users where the library has no complete law"
+    )
 
 
 def test_several_specs_give_a_json_array_and_a_summary() -> None:

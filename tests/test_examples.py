@@ -45,8 +45,9 @@ def test_example_matches_golden(name: str, engine: str) -> None:
     assert _strip_revision(result.out) == _strip_revision(golden), (
         f"{name} drifted from its golden assessment; if intended, run tools/regen_golden.py and review the diff"
     )
-    verdict = json.loads(result.out)["verdict"]
-    assert result.code == (1 if verdict == "blocked" else 0)
+    data = json.loads(result.out)
+    # the gate fails on a blocked verdict, and on users where the library has no complete law
+    assert result.code == (1 if data["verdict"] == "blocked" or data["coverage"]["uncovered"] else 0)
 
 
 def test_engines_give_byte_identical_output() -> None:
@@ -79,8 +80,9 @@ def test_motivating_case_as_designed() -> None:
         assert "excluded" in states[code]["reason"]
     assert states["US-CA"]["affected"] and "us-ca-ccpa" in states["US-CA"]["laws"]
     assert data["users"] == {"affected": 130000000, "excluded": 0}
-    assert data["plan"][0]["kind"] == "policy_update"
     kinds = [step["kind"] for step in data["plan"]]
+    # dependency order: the assessments, then the policy update, then notices, then consent
+    assert kinds.index("impact_assessment") < kinds.index("policy_update") < kinds.index("notice")
     assert kinds.index("notice") < kinds.index("consent")
 
 
@@ -109,7 +111,8 @@ def test_same_feature_if_eu_members_were_included() -> None:
         assert rid in owed, rid
         assert owed[rid].status == "violated", (rid, owed[rid].because)
     assert "NO" in owed["eu-gdpr/dpia"].jurisdictions and "CH" not in owed["eu-gdpr/dpia"].jurisdictions
-    assert owed["eu-gdpr/information-before-further-processing"].due == dt.date(2024, 7, 2)
+    # "prior to that further processing" (Art. 13(3)): due on the start date, no lead time
+    assert owed["eu-gdpr/information-before-further-processing"].due == dt.date(2024, 8, 1)
     states = {j.code: j.affected for j in assessment.jurisdictions}
     assert states["DE"] and states["CH"] and states["NO"]
 

@@ -112,7 +112,7 @@ def test_assessment_is_the_cli_json_with_gate_and_revision(server: Server) -> No
     assert r.status_code == 200
     body = r.json()
     expected = json.loads(cli("check", SPEC, "--today", "2024-09-20", "--format", "json", "--rules", server.rules).out)
-    assert body["gate"] == {"fail_on": "blocked", "passes": False}
+    assert body["gate"] == {"fail_on": "blocked", "accept_uncovered": False, "passes": False}
     assert body.pop("decision_id") == r.headers["x-decision-id"]
     del body["gate"]
     assert body == expected
@@ -123,7 +123,7 @@ def test_json_body_and_fail_on(server: Server) -> None:
     spec = json.dumps(_spec_data(), default=str)
     r = server.assess(spec.encode(), "application/json", "?today=2024-09-20&fail_on=never")
     assert r.status_code == 200
-    assert r.json()["gate"] == {"fail_on": "never", "passes": True}
+    assert r.json()["gate"] == {"fail_on": "never", "accept_uncovered": False, "passes": True}
     assert r.json()["verdict"] == "blocked"
 
 
@@ -323,13 +323,24 @@ def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
     assert "Traceback" not in srv.stderr.read_text()
 
 
+def test_the_gate_fails_on_users_the_library_does_not_cover(server: Server) -> None:
+    """As `check`: users where the library has no complete law fail the gate, unless accepted."""
+    spec = SPEC.read_bytes()
+    strict = server.assess(spec, query="?today=2024-09-20&fail_on=never").json()
+    assert strict["coverage"]["uncovered"] and strict["gate"]["passes"]  # never: reports only
+    body = server.assess(spec, query="?today=2024-09-20&fail_on=action_required").json()
+    assert body["gate"]["passes"] is False
+    accepted = server.assess(spec, query="?today=2024-09-20&fail_on=blocked&accept_uncovered=true").json()
+    assert accepted["gate"] == {"fail_on": "blocked", "accept_uncovered": True, "passes": False}  # it is blocked
+
+
 def test_gate_is_the_cli_gate_warnings_never_fail(server: Server) -> None:
     # only a warning (the Art. 6(4) compatibility test) is pending: the verdict is
     # action_required, but, as with `jurisdiction check --fail-on action_required`, the gate passes
     spec = WARN_ONLY.read_bytes()
     body = server.assess(spec, query="?today=2025-10-01&fail_on=action_required").json()
     assert body["verdict"] == "action_required"
-    assert body["gate"] == {"fail_on": "action_required", "passes": True}
+    assert body["gate"] == {"fail_on": "action_required", "accept_uncovered": False, "passes": True}
 
 
 # -- queries, HEAD, the log of requests ---------------------------------------------------------

@@ -508,9 +508,7 @@ class Evaluator:
                 if not coverage.covered:
                     uncovered.append(code)
 
-        verdict = verdict_of(owed)
-        if uncovered and verdict == "clear":
-            verdict = "action_required"  # unknown is never clear
+        verdict = verdict_of(owed, uncovered)
         data: dict[str, Any] = {
             "practice": practice.id,
             "title": practice.title,
@@ -714,13 +712,14 @@ def _obligation(rs: _RuleStatic, rid: str, hits: list[_Hit]) -> _Owed:
     return _Owed(rid, rule.kind, status, severity, due, all_codes, data)
 
 
-def verdict_of(obligations: Sequence[Owed]) -> Verdict:
+def verdict_of(obligations: Sequence[Owed], uncovered: Sequence[str] = ()) -> Verdict:
     """blocked if a blocking obligation is violated or a (blocking) prohibition applies;
-    action_required if anything is not met; else clear (docs/contract.md). A rule of severity
+    action_required if anything is not met, or users live where the library has no (complete)
+    law (`uncovered`: unknown is never clear); else clear (docs/contract.md). A rule of severity
     `warning` never blocks, whatever its kind."""
     if any(o.severity == "blocking" and (o.kind == "prohibited" or o.status == "violated") for o in obligations):
         return "blocked"
-    if any(o.status != "met" for o in obligations):
+    if uncovered or any(o.status != "met" for o in obligations):
         return "action_required"
     return "clear"
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jurisdiction.errors import InputError, Problem, suggest
 from jurisdiction.evaluation.assessment import Assessment, Waiver
+from jurisdiction.evaluation.evaluator import verdict_of
 from jurisdiction.practice.model import Day
 from jurisdiction.reading.loading import Document, load_document
 from jurisdiction.reading.validate import validate_model
@@ -64,8 +65,6 @@ class Waivers:
     def apply(self, assessment: Assessment, today: dt.date) -> tuple[Assessment, list[str]]:
         """The assessment with waived obligations marked (and left out of the verdict), and a
         message per expired waiver that would have applied."""
-        from jurisdiction.evaluation.evaluator import verdict_of
-
         expired: list[str] = []
         changed = []
         for ob in assessment.obligations:
@@ -93,7 +92,8 @@ class Waivers:
                 break
             changed.append(ob.model_copy(update={"waived": hit}) if hit else ob)
         counted = [ob for ob in changed if ob.waived is None]
-        updated = assessment.model_copy(update={"obligations": changed, "verdict": verdict_of(counted)})
+        uncovered = assessment.coverage.uncovered if assessment.coverage is not None else []
+        updated = assessment.model_copy(update={"obligations": changed, "verdict": verdict_of(counted, uncovered)})
         return updated, expired
 
 
