@@ -110,6 +110,8 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
     assert r.code == 0, r.err
     counts = json.loads(r.out)
     assert counts["users"] == 5_000 and counts["backend"] == "duckdb"
+    # US-wide: states the library does not fully cover are named, with their users, never clear
+    assert "US-FL" in counts["not_covered"] and counts["not_covered_users"] > 0
     for step in counts["steps"]:
         path = Path(counts["files"][str(step["step"])])
         query = f"SELECT count(*), count(DISTINCT user_id) FROM read_parquet('{path}')"
@@ -117,6 +119,7 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
         assert n == (step["users"], step["users"])
     r_text = cli("users", LINKEDIN, "--users", table, "--map", "subdivision=state", "--today", "2024-09-20")
     assert r_text.code == 0 and "Update the privacy policy" in r_text.out and "Excluded:" in r_text.out
+    assert "Not covered:" in r_text.out
     sql = cli("users", LINKEDIN, "--print-sql", "--map", "subdivision=state", "--today", "2024-09-20")
     assert sql.code == 0 and sql.out.startswith("-- jurisdiction users")
     con = duckdb.connect()

@@ -211,3 +211,11 @@ class Assessment(BaseModel):
         None, description="Affected jurisdictions the library does not cover: never reported as clear."
     )
     assumptions: list[str] = Field(default_factory=list, description="Unknown spec facts and the reading taken.")
+
+    def uncovered_by_reason(self) -> list[tuple[str, list[str]]]:
+        """The affected jurisdictions the library does not cover, grouped by why: (why, codes)."""
+        by_why: dict[str, list[str]] = {}
+        for j in self.jurisdictions:
+            if j.affected and j.coverage is not None and not j.coverage.covered:
+                by_why.setdefault(j.coverage.why, []).append(j.code)
+        return sorted(by_why.items(), key=lambda kv: kv[1][0])

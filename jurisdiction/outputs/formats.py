@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
@@ -46,15 +46,6 @@ def render_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def uncovered_groups(a: Assessment) -> list[tuple[str, list[str]]]:
-    """The affected jurisdictions the library does not cover, grouped by why: (why, codes)."""
-    by_why: dict[str, list[str]] = defaultdict(list)
-    for j in a.jurisdictions:
-        if j.affected and j.coverage is not None and not j.coverage.covered:
-            by_why[j.coverage.why].append(j.code)
-    return sorted(by_why.items(), key=lambda kv: kv[1][0])
-
-
 def _uncovered_head(a: Assessment) -> str | None:
     if a.coverage is None or not a.coverage.uncovered:
         return None
@@ -83,7 +74,7 @@ def _text_one(item: Checked) -> list[str]:
     head = _uncovered_head(a)
     if head:
         lines.append(head)
-        lines.extend(f"  {summarize_codes(codes)}: {why}" for why, codes in uncovered_groups(a))
+        lines.extend(f"  {summarize_codes(codes)}: {why}" for why, codes in a.uncovered_by_reason())
     below = sorted({law for j in a.jurisdictions for law in (j.below_thresholds or [])})
     if below:
         lines.append(f"Below applicability thresholds: {', '.join(below)}")
@@ -176,7 +167,7 @@ def render_markdown(report: Report) -> str:
         head = _uncovered_head(a)
         if head:
             out += [f"**{_md(head)}.**", ""]
-            out += [f"- {_md(summarize_codes(codes))}: {_md(why)}" for why, codes in uncovered_groups(a)]
+            out += [f"- {_md(summarize_codes(codes))}: {_md(why)}" for why, codes in a.uncovered_by_reason()]
             out.append("")
         change = item.change
         if change is not None:
@@ -279,7 +270,7 @@ def render_sarif(report: Report) -> str:
                 ]
             results.append(result)
         gaps = set(item.uncovered)
-        for why, codes in uncovered_groups(item.assessment):
+        for why, codes in item.assessment.uncovered_by_reason():
             rules.setdefault(COVERAGE_RULE, COVERAGE_SARIF_RULE)
             level = "error" if gaps & set(codes) and report.gate.fail_on != "never" else "warning"
             if report.gate.accept_uncovered:
@@ -402,7 +393,7 @@ def render_github(report: Report) -> str:
                 f"title={_gh_prop(title)}::{_gh(message)}"
             )
         gaps = set(item.uncovered)
-        for why, codes in uncovered_groups(a):
+        for why, codes in a.uncovered_by_reason():
             failing = bool(gaps & set(codes)) and not report.gate.passes([], None, codes)
             level = "error" if failing else "warning"
             line = item.line_of("users.regions")

@@ -80,7 +80,16 @@ def _section(item: Checked, counts: TableCounts | None) -> str:
         + (f"; {a.users.affected:,} users (spec counts)" if a.users and not counts else "")
         + "</p>"
     )
-    parts = [head, "<h2>Plan</h2>", _timeline(a), _plan_table(a, counts)]
+    parts = [head]
+    gaps = a.uncovered_by_reason()
+    if gaps:
+        users = f" ({a.coverage.users:,} users)" if a.coverage is not None and a.coverage.users else ""
+        rows = "".join(f"<li><b>{escape(', '.join(codes))}</b>: {escape(why)}</li>" for why, codes in gaps)
+        parts.append(
+            f"<h2>Not covered by the library{users}</h2><p>Nothing here says these jurisdictions are clear.</p>"
+            f"<ul class='gaps'>{rows}</ul>"
+        )
+    parts += ["<h2>Plan</h2>", _timeline(a), _plan_table(a, counts)]
     parts += ["<h2>Affected users per jurisdiction</h2>", _chart(item, counts)]
     parts += ["<h2>Obligations</h2>", _obligations(a)]
     if a.assumptions:

@@ -80,6 +80,10 @@ class TableCounts(BaseModel):
     excluded: list[ExcludedUsers]
     steps: list[StepUsers]
     jurisdictions: list[JurisdictionUsers]
+    not_covered: list[str] = Field(
+        default_factory=list, description="Affected codes where the library has no complete law: never clear."
+    )
+    not_covered_users: int = Field(0, description="Users of the table in those jurisdictions.")
     notes: list[str] = Field(default_factory=list)
     files: dict[str, str] = Field(default_factory=dict, description="Step number → id list written (Parquet).")
 
@@ -166,6 +170,7 @@ def summarize(
         for code, j in sorted(by_code.items())
     ]
     a = plan.assessment
+    gaps = list(a.coverage.uncovered) if a.coverage is not None else []
     return TableCounts(
         practice=a.practice,
         title=a.title,
@@ -184,6 +189,8 @@ def summarize(
         ],
         steps=steps,
         jurisdictions=jurisdictions,
+        not_covered=gaps,
+        not_covered_users=sum(j.affected for j in jurisdictions if j.code in set(gaps)),
         notes=list(plan.notes),
     )
 
