@@ -290,6 +290,7 @@ class Evaluator:
         facts: Mapping[str, Any],
         keys: Mapping[str, list[str]],
         found: Matches,
+        change_day: dt.date,
     ) -> LawTrace:
         law, conditions = static.law, self.book.conditions
         gate = conditions.get(f"{law.id}/@applies")
@@ -297,7 +298,7 @@ class Evaluator:
             RuleTrace(
                 rid,
                 rid in found,
-                _first_day(self._rules[rid].own, periods, window) is not None,
+                _reaches(self._rules[rid], periods, window, change_day),
                 trace_condition(conditions[rid], facts, keys),
             )
             for rid in (f"{law.id}/{rule.id}" for rule in law.spec.rules)
@@ -417,6 +418,7 @@ class Evaluator:
         # jurisdiction's values): (text, whether the fact is known)
         texts: dict[object, tuple[str, bool]] = {}
         answered: dict[tuple[Any, ...], tuple[dt.date, Status, tuple[str, ...], tuple[str, ...], bool, bool]] = {}
+        change_day = practice.policy.updated or start  # the day the change was made
         dates = {
             "policy_updated": practice.policy.updated,
             "policy_notified": practice.policy.notified,
@@ -428,7 +430,9 @@ class Evaluator:
             groups, groups.values(), metas, matches, strict=True
         ):
             if traces is not None:
-                traces.append(self._law_trace(static, tuple(members), in_force, periods, window, facts, keys, found))
+                traces.append(
+                    self._law_trace(static, tuple(members), in_force, periods, window, facts, keys, found, change_day)
+                )
             if static.gate is not None:
                 gate = found.get(f"{law_id}/@applies")
                 if gate is None:  # the business is below the law's thresholds
@@ -450,8 +454,8 @@ class Evaluator:
                 if rs is None:
                     continue  # a `#done` or `@applies` condition
                 effective = _first_day(rs.own, periods, window)
-                if effective is None:
-                    continue
+                if effective is None or (rs.rule.trigger == "change" and change_day < effective):
+                    continue  # outside the rule's dates, or a change made before the rule applied
                 conj = conjs[0]
                 # A rule that reads nothing of the jurisdiction gives the same answer in every
                 # group that reaches it on the same day (the GDPR in 27 countries): once.
@@ -587,6 +591,13 @@ def _stretches(
         if periods:
             out.append((periods, day))
     return out
+
+
+def _reaches(rs: _RuleStatic, periods: tuple[Interval, ...], window: Interval, change_day: dt.date) -> bool:
+    """Whether a rule's own period reaches the practice (and, for a change-triggered duty, the
+    change was made once the rule applied)."""
+    effective = _first_day(rs.own, periods, window)
+    return effective is not None and not (rs.rule.trigger == "change" and change_day < effective)
 
 
 def _within(always: tuple[Interval, ...], window: Interval) -> tuple[tuple[Interval, ...], dt.date | None]:

@@ -90,7 +90,11 @@ def _law_row(law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obli
         elif not rt.reaches:
             rule = law.rule(rt.rule)
             period = f"{rule.from_ or 'the start of the law'} to {rule.to or 'open'}"
-            row["why_not"] = f"the rule's own period ({period}) does not reach the practice"
+            row["why_not"] = (
+                "the change was made before this duty applied"
+                if rule.trigger == "change"
+                else f"the rule's own period ({period}) does not reach the practice"
+            )
         else:
             row["why_not"] = "no case of the condition holds"
         rules.append(row)

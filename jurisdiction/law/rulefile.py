@@ -217,6 +217,12 @@ class Rule(BaseModel):
         description="The earlier version of this rule in the same law (e.g. before an amendment); "
         "`rules lint` checks that the earlier one's `to` and this one's `from` meet without gap or overlap.",
     )
+    trigger: Literal["change"] | None = Field(
+        None,
+        description='change: the duty arises when the change is made ("whenever a controller makes a material '
+        'change"): a change made before the rule applies (the policy update, or the start when there is none) '
+        "does not trigger it.",
+    )
 
 
 class RuleFile(BaseModel):

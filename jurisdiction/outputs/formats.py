@@ -51,7 +51,8 @@ def _uncovered_head(a: Assessment) -> str | None:
         return None
     users = f", {a.coverage.users:,} users" if a.coverage.users else ""
     return (
-        f"Not covered: {len(a.coverage.uncovered)} jurisdictions{users} where the library has no complete law: "
+        f"Not covered: {len(a.coverage.uncovered)} jurisdiction{'s' if len(a.coverage.uncovered) != 1 else ''}{users} "
+        "where the library has no complete law: "
         "nothing here says they are clear"
     )
 
