@@ -34,6 +34,7 @@ from jurisdiction.law.facts import practice_facts
 from jurisdiction.practice.model import Practice
 from jurisdiction.practice.specs import _plain_json, load_practice, merge, parse_practice, practice_from_document
 from jurisdiction.reading.loading import MAX_BYTES, load_document, parse_bytes
+from jurisdiction.vocabulary.regions import groups
 from tests.helpers import EXAMPLES, library
 from tools.varied_specs import varied_specs
 
@@ -354,7 +355,7 @@ def _law_codes() -> dict[str, list[str]]:
     out = {}
     for law in BOOK.laws:
         named = [code for spec in law.spec.parameters.values() for code in spec.values]
-        named += [code for code, _ in law.windows if "-" in code]  # a state's own law
+        named += [code for code, _ in law.windows if code not in groups()]  # a country's or state's own law
         out[law.id] = [c for c in dict.fromkeys((*CODES, *named)) if law.spans(c)]
     return out
 

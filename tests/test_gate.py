@@ -89,11 +89,11 @@ def test_sarif_is_valid_and_points_at_the_field(name: str, sarif_validator: json
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"].endswith(f"{name}.yaml")
         line = spec_lines[loc["region"]["startLine"] - 1]
-        # the field's own line, or its nearest ancestor's when the spec leaves the field out
-        parts = ob["fields"][0].split(".")
+        # the line of the first of its fields the spec writes, or the nearest ancestor's of the first
+        parts = [p for field in ob["fields"] for p in field.split(".")]
         assert any(line.lstrip().startswith(f"{p}:") or f" {p}:" in line or f"{{{p}:" in line for p in parts), (
             res["ruleId"],
-            ob["fields"][0],
+            ob["fields"],
             line,
         )
 

@@ -234,7 +234,7 @@ def render_sarif(report: Report) -> str:
                     "properties": {"law": o.law, "kind": o.kind, "citation": o.citation, "verified": o.verified},
                 },
             )
-            field = o.fields[0] if o.fields else None
+            field = item.field_of(o.fields)
             result: dict[str, object] = {
                 "ruleId": o.id,
                 "level": report.level(item, o),
@@ -384,7 +384,7 @@ def render_github(report: Report) -> str:
             if o.status == "met":
                 continue
             level = _GITHUB_LEVEL[report.level(item, o)]
-            field = o.fields[0] if o.fields else None
+            field = item.field_of(o.fields)
             title = f"{o.id} [{o.status}, due {o.due}]"
             message = f"{o.title} in {summarize_codes(o.jurisdictions)} ({o.citation}; {o.url})"
             if o.waived is not None:

@@ -101,6 +101,15 @@ class Checked:
     base: Assessment | None = None  # the earlier version (change gating)
     gated_change: bool = False  # True when only what the change adds may fail the gate
 
+    def field_of(self, fields: Sequence[str]) -> str | None:
+        """The most telling of an obligation's spec fields that the spec itself writes (the
+        first one, when it writes none of them: its nearest ancestor is shown)."""
+        if self.document is not None:
+            for dotted in fields:
+                if tuple(dotted.split(".")) in self.document.positions:
+                    return dotted
+        return fields[0] if fields else None
+
     def line_of(self, dotted: str | None) -> int:
         """The line of a spec field (dotted path), or of its nearest ancestor; 1 when unknown."""
         if self.document is None or not dotted:
