@@ -554,3 +554,48 @@ def test_counts_duplicate_code_after_normalising() -> None:
     path = SPECS / "counts_duplicate_code.yaml"
     code, _, err = cli("check", path, "--today", TODAY)
     assert code == 2 and f"{path}:9:" in err and "users.counts" in err
+
+
+def _hostile(tmp_path: Path, name: str, text: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    # a subprocess: a crash of the YAML composer would take the test runner down with it
+    return subprocess.run(
+        [sys.executable, "-m", "jurisdiction", "check", str(path), "--today", TODAY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _aliases(levels: int) -> str:
+    text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, levels + 1):
+        text += f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n"
+    return text
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("deep-flow.yaml", "a: " + "[" * 100_000 + "]" * 100_000 + "\n", "nesting is deeper than 48 levels"),
+        ("deep-json.json", '{"a":' * 20_000 + "1" + "}" * 20_000, "nesting is deeper than 48 levels"),
+        (
+            "deep-block.yaml",
+            "\n".join(["a:", *(" " * i + f"k{i}:" for i in range(1, 200)), " " * 200 + "v"]) + "\n",
+            "nesting is deeper than 48 levels",
+        ),
+        ("alias-bomb.yaml", _aliases(7), "expands to more than 250,000 values"),
+        ("many-aliases.yaml", "a: &a x\nb: [" + ", ".join(["*a"] * 1500) + "]\n", "more than 1,000 YAML alias"),
+    ],
+)
+def test_hostile_documents_are_refused_quickly(tmp_path: Path, name: str, text: str, says: str) -> None:
+    """Deep nesting once crashed the process (the C composer overflows its stack) and an alias
+    bomb held a worker for minutes at gigabytes: both are refused, with exit code 2."""
+    import time
+
+    began = time.monotonic()
+    done = _hostile(tmp_path, name, text)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    assert says in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - began < 30

@@ -514,3 +514,21 @@ def test_an_admin_reload_reaches_every_worker(tmp_path: Path) -> None:
         assert _wait(all_new, timeout=30), f"still {before} somewhere"
     finally:
         assert srv.stop() == 0
+
+
+def test_hostile_bodies_get_a_422_and_the_worker_lives(server: Server) -> None:
+    """A deeply nested body once crashed the worker, and an alias bomb held it for minutes."""
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 8)
+    )
+    for body, kind in (
+        (b'{"a":' * 20_000 + b"1" + b"}" * 20_000, "application/json"),
+        (b"a: " + b"[" * 60_000 + b"]" * 60_000, "application/yaml"),
+        (bomb.encode(), "application/yaml"),
+    ):
+        began = time.monotonic()
+        r = server.assess(body, kind)
+        assert r.status_code == 422, r.text[:300]
+        no_trace(r)
+        assert time.monotonic() - began < 5
+    assert server.get("/healthz").status_code == 200

@@ -28,6 +28,8 @@ __all__ = ["Document", "from_data", "load_document", "parse_bytes", "parse_text"
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 48
+MAX_ALIASES = 1000  # alias references (`*name`) in one document
+MAX_VALUES = 250_000  # values in one document once aliases are expanded
 
 Path_ = tuple[str | int, ...]
 
@@ -81,6 +83,66 @@ class _TooDeep(Exception):
     pass
 
 
+class _TooLarge(Exception):
+    pass
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+_INDENT = re.compile(r"^[ ]+", re.M)
+_ALIAS = re.compile(r"(?:^|[\s,\[{:-])\*[^\s,\[\]{}]")
+_OPENS = frozenset({"FlowSequenceStartToken", "FlowMappingStartToken", "BlockMappingStartToken",
+                    "BlockSequenceStartToken"})  # fmt: skip
+_CLOSES = frozenset({"FlowSequenceEndToken", "FlowMappingEndToken", "BlockEndToken"})
+
+
+def _refuse_before_composing(text: str, source: str) -> None:
+    """Refuse a document that would overflow the C composer's stack (it recurses per nesting
+    level, and crashes the process rather than raising) or that references aliases without
+    bound, before it is composed. A cheap over-estimate of the depth is checked first; only a
+    document that may be too deep is scanned token by token (iteratively)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    indent = max((len(m.group()) for m in _INDENT.finditer(text)), default=0)
+    if deepest + indent > MAX_DEPTH:
+        depth = 0
+        try:
+            for token in YAML(typ="safe", pure=True).scan(text):
+                name = type(token).__name__
+                if name in _OPENS:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line, col = token.start_mark.line + 1, token.start_mark.column + 1
+                        raise InputError(
+                            [
+                                Problem(
+                                    f"nesting is deeper than {MAX_DEPTH} levels",
+                                    file=source,
+                                    line=line,
+                                    column=col,
+                                    code="too_deep",
+                                    valid=f"at most {MAX_DEPTH} levels of lists and mappings",
+                                )
+                            ]
+                        )
+                elif name in _CLOSES:
+                    depth -= 1
+        except YAMLError:
+            pass  # not YAML: the composer says where, without recursing far
+    if len(_ALIAS.findall(text)) > MAX_ALIASES:
+        raise InputError(
+            [
+                Problem(
+                    f"more than {MAX_ALIASES:,} YAML alias references (*name)",
+                    file=source,
+                    code="too_many_aliases",
+                    valid=f"at most {MAX_ALIASES:,} aliases; a spec or rule file needs few or none",
+                )
+            ]
+        )
+
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -97,10 +159,14 @@ class _Builder:
     def __init__(self, constructor: Any) -> None:
         self.constructor = constructor
         self.positions: dict[Path_, tuple[int, int]] = {}
+        self.values = 0  # values built, aliases expanded: bounded, so an alias bomb stops early
 
     def build(self, node: Any, path: Path_, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise _TooDeep(path)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooLarge(path)
         kind = type(node).__name__
         tag = str(node.tag)
         if kind == "MappingNode":
@@ -235,6 +301,7 @@ def parse_text(text: str, source: str) -> Document:
     if not text.strip():
         raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
     text = _json_as_yaml(text)
+    _refuse_before_composing(text, source)
     yaml = _yaml()
     try:
         root = yaml.compose(text)
@@ -257,6 +324,20 @@ def parse_text(text: str, source: str) -> Document:
         line, col = _nearest(builder.positions, path)
         shown = dotted_path(tuple(p for p in path if p != "?"))
         raise InputError([Problem(file=source, line=line, column=col, field=shown or None, **extra)]) from None
+    except _TooLarge as large:
+        line, col = _nearest(builder.positions, large.args[0])
+        raise InputError(
+            [
+                Problem(
+                    f"the document expands to more than {MAX_VALUES:,} values (YAML aliases repeat their values)",
+                    file=source,
+                    line=line,
+                    column=col,
+                    code="too_large",
+                    valid=f"at most {MAX_VALUES:,} values",
+                )
+            ]
+        ) from None
     except (_TooDeep, RecursionError) as deep:
         path = deep.args[0] if isinstance(deep, _TooDeep) else ()
         line, col = _nearest(builder.positions, path)
