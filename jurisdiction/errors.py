@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "MAX_PROBLEMS",
     "InputError",
     "InvalidValue",
     "JurisdictionError",
@@ -27,6 +28,7 @@ __all__ = [
     "RuleError",
     "SpecError",
     "UsageError",
+    "capped",
     "suggest",
 ]
 
@@ -126,14 +128,19 @@ class JurisdictionError(Exception):
     """Base of every error this library raises on purpose."""
 
 
+MAX_PROBLEMS = 50  # per file: the first ones, then a count of the rest
+
+
 @dataclass(eq=False)
 class InputError(JurisdictionError):
-    """One input file or value has one or more problems; all of them are listed."""
+    """One input file or value has one or more problems: all of them are listed, up to
+    `MAX_PROBLEMS` per file and then how many more (a file with 76,000 unknown keys once
+    produced a 26 MB answer)."""
 
     problems: Sequence[Problem] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        self.problems = tuple(self.problems)
+        self.problems = capped(self.problems)
         super().__init__(self.render())
 
     @property
@@ -146,6 +153,36 @@ class InputError(JurisdictionError):
 
     def __str__(self) -> str:
         return self.render()
+
+
+def capped(problems: Iterable[Problem], more: int = 0) -> tuple[Problem, ...]:
+    """The first `MAX_PROBLEMS` problems of each file, and one that counts the rest (`more`:
+    problems already left out before these)."""
+    kept: list[Problem] = []
+    seen: dict[str | None, int] = {}
+    dropped: dict[str | None, int] = {}
+    for problem in problems:
+        if problem.code == "more_problems":
+            dropped[problem.file] = dropped.get(problem.file, 0) + int(str(problem.value or 0))
+            continue
+        n = seen[problem.file] = seen.get(problem.file, 0) + 1
+        if n <= MAX_PROBLEMS:
+            kept.append(problem)
+        else:
+            dropped[problem.file] = dropped.get(problem.file, 0) + 1
+    if more and kept:
+        dropped[kept[0].file] = dropped.get(kept[0].file, 0) + more
+    for file, count in dropped.items():
+        kept.append(
+            Problem(
+                f"and {count:,} more problem{'s' if count != 1 else ''} in this file "
+                f"(the first {MAX_PROBLEMS} are shown)",
+                file=file,
+                code="more_problems",
+                value=count,
+            )
+        )
+    return tuple(kept)
 
 
 class SpecError(InputError):

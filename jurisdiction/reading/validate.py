@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from jurisdiction.errors import InvalidValue, Problem, suggest
+from jurisdiction.errors import MAX_PROBLEMS, InvalidValue, Problem, capped, suggest
 from jurisdiction.reading.loading import Document, Path_
 
 __all__ = ["model_problems", "validate_model"]
@@ -114,7 +114,10 @@ _TYPE_KINDS = (
 
 def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, base: Path_ = ()) -> list[Problem]:
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # a union reports a mismatch once per member: read a few more than are shown, then count
+    shown = errors[: 4 * MAX_PROBLEMS]
+    for err in shown:
         kind = err["type"]
         loc = _real_loc(doc, base, err["loc"], kind)
         value = err.get("input")
@@ -204,7 +207,8 @@ def model_problems(doc: Document, model: type[BaseModel], exc: ValidationError, 
                 found=found,
             )
         )
-    return _merge_union_noise(problems)
+    merged = _merge_union_noise(problems)
+    return list(capped(merged, more=len(errors) - len(shown)))
 
 
 def _merge_union_noise(problems: list[Problem]) -> list[Problem]:
