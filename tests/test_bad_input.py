@@ -347,6 +347,14 @@ def test_subprocess_names_file_line_field(tmp_path: Path) -> None:
 LAW = "test-law/law.yaml"
 
 RULE_CASES = {
+    "key_list_in_any_under": (
+        LAW,
+        21,
+        "terms.ai-training.when.data_uses.any_under[0]",
+        ("a key of `data_uses` must be text, not a list",),
+        "a key, or a flat list of keys",
+        None,
+    ),
     "unknown_fact": (
         LAW,
         31,

@@ -232,6 +232,15 @@ class _Compiler:
         }[fact.type]
 
     def _check_member(self, fact: FactSpec, key: Any, path: Path_) -> bool:
+        if not isinstance(key, str):
+            shown = "a list" if isinstance(key, list) else "a mapping" if isinstance(key, dict) else repr(key)
+            self.fail(
+                path,
+                f"a key of `{fact.name}` must be text, not {shown}",
+                valid="a key, or a flat list of keys: any_under: [train_ai_system, marketing]",
+                code="wrong_type",
+            )
+            return False
         if fact.taxonomy:
             known = taxonomy().keys(fact.taxonomy)
             if key not in known:
