@@ -154,6 +154,7 @@ def _parser() -> _Parser:
     users.add_argument("--map", dest="columns", metavar="COLUMNS", help="role=column,... or a YAML/JSON file")
     users.add_argument("--backend", choices=BACKENDS, default="duckdb", help="where the SQL runs")
     users.add_argument("--out", metavar="DIR", help="write each plan step's user ids there (Parquet)")
+    users.add_argument("--force", action="store_true", help="with --out: replace step files that exist already")
     users.add_argument("--format", choices=["text", "json", "html"], default="text")
     users.add_argument("--print-sql", action="store_true", help="print the SQL (for a warehouse) and stop")
     users.add_argument("--table", default="users", help="with --print-sql: the table name in the SQL")
@@ -547,7 +548,9 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.users.backends import count_users
 
     progress = _progress_bar(err, "users") if getattr(err, "isatty", lambda: False)() else None
-    counts = count_users(plan, args.table_path, columns, backend=args.backend, out=args.out, progress=progress)
+    counts = count_users(
+        plan, args.table_path, columns, backend=args.backend, out=args.out, force=args.force, progress=progress
+    )
     if progress is not None:
         err.write("\n")
     if args.format == "json":

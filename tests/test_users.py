@@ -222,3 +222,36 @@ def test_common_column_names_map_without_a_map(table: Path) -> None:
                             "2024-09-20", "--format", "json").out)  # fmt: skip
     codes = {j["code"] for j in plain["jurisdictions"]}
     assert "US-CA" in codes and plain["steps"] == mapped["steps"]
+
+
+def test_out_never_damages_data(table: Path, tmp_path: Path) -> None:
+    """--out refuses a file, a folder inside the input table, and existing step files unless
+    --force; a refused run writes nothing."""
+    base = ("users", LINKEDIN, "--map", "subdivision=state", "--today", "2024-09-20")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n", encoding="utf-8")
+    refused = cli(*base, "--users", table, "--out", a_file)
+    assert refused.code == 2 and "this is a file" in refused.err and a_file.read_text() == "keep me\n"
+
+    folder_table = tmp_path / "users-table"
+    folder_table.mkdir()
+    shutil.copy(table, folder_table / "part-0.parquet")
+    inside = cli(*base, "--users", folder_table, "--out", folder_table / "steps")
+    assert inside.code == 2 and "inside the user table's folder" in inside.err
+    assert not (folder_table / "steps").exists()
+
+    out = tmp_path / "steps"
+    assert cli(*base, "--users", table, "--out", out).code == 0
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = cli(*base, "--users", table, "--out", out)
+    assert again.code == 2 and "--force" in again.err
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert cli(*base, "--users", table, "--out", out, "--force").code == 0
+
+
+def test_a_header_only_table_has_no_users(tmp_path: Path) -> None:
+    empty = tmp_path / "users.csv"
+    empty.write_text("id,country,state,birth_date\n", encoding="utf-8")
+    result = cli("users", LINKEDIN, "--users", empty, "--map", "subdivision=state", "--today", "2024-09-20")
+    assert result.code == 0, result.err
+    assert "Users: 0 in" in result.out

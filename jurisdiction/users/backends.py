@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jurisdiction.errors import InputError, Problem, UsageError
-from jurisdiction.users.columns import ColumnMap
+from jurisdiction.users.columns import EMPTY, ColumnMap
 from jurisdiction.users.counts import TableCounts, summarize
 from jurisdiction.users.planner import UserPlan
 from jurisdiction.users.sql import counts_sql, ids_sql
 
-__all__ = ["BACKENDS", "Progress", "TableBackend", "count_users", "open_backend"]
+__all__ = ["BACKENDS", "Progress", "TableBackend", "check_output", "count_users", "open_backend"]
 
 Progress = Callable[[float], None]
 TABLE = "users"
@@ -142,9 +142,11 @@ class DuckDBBackend:
         try:
             self.con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS SELECT * FROM {source}")
             rows = self.con.execute(f"DESCRIBE {TABLE}").fetchall()
+            empty = kind == "csv" and self.con.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (0,)
         except self._duckdb.Error as exc:
             raise _table_problem(path, f"cannot read the table: {_first_line(exc)}") from None
-        return {str(r[0]): _duck_kind(str(r[1])) for r in rows}
+        # a header-only CSV has no values to type its columns by: 0 users, not a type error
+        return {str(r[0]): EMPTY if empty else _duck_kind(str(r[1])) for r in rows}
 
     def query(self, sql: str, progress: Progress | None = None) -> list[tuple[Any, ...]]:
         def work() -> list[tuple[Any, ...]]:
@@ -292,6 +294,28 @@ def open_backend(name: str) -> TableBackend:
     return BACKENDS[name]()
 
 
+def check_output(plan: UserPlan, table: str, out: Path, force: bool) -> None:
+    """Refuse an output folder that is a file, lies inside the input table (a folder of Parquet
+    files: the step files would become part of the table), or holds step files already (unless
+    `force`)."""
+    source = Path(table).resolve()
+    inside = source if source.is_dir() else source.parent
+    target = out.resolve()
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {out}: this is a file; give a folder for the step files")
+    if (source.is_dir() or "*" in table) and (target == inside or inside in target.parents):
+        raise UsageError(
+            f"--out {out}: inside the user table's folder {table}; the step files would be read as part of "
+            "the table next time. Give a folder outside it."
+        )
+    existing = [target / f"step-{s.step}-{s.kind}.parquet" for s in plan.steps]
+    taken = [str(f) for f in existing if f.exists()]
+    if taken and not force:
+        raise UsageError(
+            f"--out {out}: {len(taken)} step file(s) exist already ({taken[0]}…); pass --force to replace them"
+        )
+
+
 def count_users(
     plan: UserPlan,
     path: str,
@@ -299,10 +323,15 @@ def count_users(
     *,
     backend: str | TableBackend = "duckdb",
     out: str | Path | None = None,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> TableCounts:
     """Count `plan` over the user table at `path`; with `out`, also write each step's user ids
-    to `out/step-<n>-<kind>.parquet` (a file on DuckDB, a folder of part files on Spark)."""
+    to `out/step-<n>-<kind>.parquet` (a file on DuckDB, a folder of part files on Spark). The
+    output never goes inside the input table's folder, and never replaces a file unless
+    `force`: both are refused before anything is read or written."""
+    if out is not None:
+        check_output(plan, path, Path(out), force)
     runner = open_backend(backend) if isinstance(backend, str) else backend
     try:
         schema = runner.open(path)

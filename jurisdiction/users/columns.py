@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jurisdiction.errors import InputError, Problem, UsageError, suggest
 
-__all__ = ["ROLES", "ROLE_TYPES", "ColumnMap", "parse_column_map"]
+__all__ = ["EMPTY", "ROLES", "ROLE_TYPES", "ColumnMap", "parse_column_map"]
 
 
 ROLES = ("id", "country", "subdivision", "birth_date", "age", "signed_up", "opted_out")
+EMPTY = "empty"  # the kind of every column of a table without rows (a header-only CSV): nothing to misread
+
 # The type each role's column must have (kinds as the backends report them).
 ROLE_TYPES: dict[str, tuple[str, ...]] = {
     "id": ("string", "integer", "float", "date", "timestamp", "boolean", "other"),
@@ -85,7 +87,7 @@ class ColumnMap(BaseModel):
                 found[role] = None
                 continue
             kind = schema[actual]
-            if kind not in ROLE_TYPES[role]:
+            if kind != EMPTY and kind not in ROLE_TYPES[role]:
                 problems.append(
                     Problem(
                         f"column {actual!r} ({role}) has type {kind}; expected {' or '.join(ROLE_TYPES[role])}",
