@@ -532,3 +532,37 @@ def test_hostile_bodies_get_a_422_and_the_worker_lives(server: Server) -> None:
         no_trace(r)
         assert time.monotonic() - began < 5
     assert server.get("/healthz").status_code == 200
+
+
+# -- slow and half-open clients ---------------------------------------------------------------------
+def test_a_request_head_that_never_ends_is_cut_off(server: Server) -> None:
+    """A client that connects and sends nothing (or dribbles) gets 408 after the head deadline;
+    one whose head grows past 64 KiB gets 431 at once, without the server reading the rest."""
+    from jurisdiction.service.protocol import HEADER_BYTES, HEADER_SECONDS
+
+    with socket.create_connection((HOST, server.port), timeout=HEADER_SECONDS + 10) as silent:
+        began = time.monotonic()
+        reply = silent.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
+        assert HEADER_SECONDS - 1 < time.monotonic() - began < HEADER_SECONDS + 5
+    with socket.create_connection((HOST, server.port), timeout=10) as huge:
+        huge.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(64):  # up to 2 MiB, far past the limit; the server stops reading
+                huge.sendall(b"a" * 32_768)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        reply = huge.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 431"), reply[:80]
+    assert HEADER_BYTES < 2 * 1024 * 1024
+    assert server.get("/healthz").status_code == 200
+
+
+def test_half_open_connections_do_not_starve_real_clients(server: Server) -> None:
+    idle = [socket.create_connection((HOST, server.port), timeout=5) for _ in range(300)]
+    try:
+        for _ in range(10):
+            assert server.assess(SPEC.read_bytes()).status_code == 200
+    finally:
+        for s in idle:
+            s.close()

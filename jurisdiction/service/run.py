@@ -33,6 +33,7 @@ from uvicorn.supervisors import Multiprocess
 
 from jurisdiction.errors import RuleError
 from jurisdiction.service.app import Library, Service, create_app
+from jurisdiction.service.protocol import GuardedProtocol
 from jurisdiction.service.settings import ServerSettings
 
 __all__ = ["run_server", "worker_app"]
@@ -70,6 +71,7 @@ def _config(app: Any, settings: ServerSettings, **extra: Any) -> uvicorn.Config:
         timeout_graceful_shutdown=10,
         server_header=False,
         lifespan="on",
+        http=GuardedProtocol,  # uvicorn's protocol with a request-head deadline and size limit
         **extra,
     )
 
