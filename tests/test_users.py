@@ -255,3 +255,21 @@ def test_a_header_only_table_has_no_users(tmp_path: Path) -> None:
     result = cli("users", LINKEDIN, "--users", empty, "--map", "subdivision=state", "--today", "2024-09-20")
     assert result.code == 0, result.err
     assert "Users: 0 in" in result.out
+
+
+def test_implausible_ages_are_unknown_and_reported(tmp_path: Path) -> None:
+    odd = tmp_path / "users.csv"
+    odd.write_text(
+        "id,country,state,birth_date\n1,US,CA,2030-01-01\n2,US,CA,1850-01-01\n3,US,CA,1990-05-05\n", encoding="utf-8"
+    )
+    result = cli("users", LINKEDIN, "--users", odd, "--map", "subdivision=state", "--today", "2024-09-20")
+    assert result.code == 0, result.err
+    assert "age unknown: 2" in result.out
+    assert "2 row(s) have a birth date in the future or more than 130 years back" in result.out
+
+
+def test_a_table_name_is_quoted_never_pasted(tmp_path: Path) -> None:
+    sql = cli("users", LINKEDIN, "--print-sql", "--table", "x; drop table y", "--today", "2024-09-20").out
+    assert 'FROM "x; drop table y"' in sql and "FROM x; drop" not in sql
+    spark = cli("users", LINKEDIN, "--print-sql", "--backend", "spark", "--table", "db.user", "--today", "2024-09-20")
+    assert "FROM db.`user`" in spark.out

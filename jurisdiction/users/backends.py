@@ -19,7 +19,7 @@ from jurisdiction.errors import InputError, Problem, UsageError
 from jurisdiction.users.columns import EMPTY, ColumnMap
 from jurisdiction.users.counts import TableCounts, summarize
 from jurisdiction.users.planner import UserPlan
-from jurisdiction.users.sql import counts_sql, ids_sql
+from jurisdiction.users.sql import MAX_AGE, counts_sql, ids_sql, implausible_sql
 
 __all__ = ["BACKENDS", "Progress", "TableBackend", "check_output", "count_users", "open_backend"]
 
@@ -340,6 +340,14 @@ def count_users(
         rows = runner.query(counts_sql(plan, cols, TABLE, runner.dialect), progress)
         seconds = time.perf_counter() - started
         counts = summarize(plan, rows, source=path, backend=runner.name, seconds=seconds, cols=cols)
+        check = implausible_sql(cols, TABLE, runner.dialect, plan.today)
+        odd = int(runner.query(check)[0][0]) if check is not None else 0
+        if odd:
+            note = (
+                f"{odd:,} row(s) have a birth date in the future or more than {MAX_AGE} years back, or an age "
+                f"outside 0-{MAX_AGE}: counted as of unknown age"
+            )
+            counts = counts.model_copy(update={"notes": [*counts.notes, note]})
         if out is not None:
             folder = Path(out)
             folder.mkdir(parents=True, exist_ok=True)

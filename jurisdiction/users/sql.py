@@ -13,7 +13,7 @@ from jurisdiction.errors import UsageError
 from jurisdiction.users.columns import ColumnMap
 from jurisdiction.users.planner import OUTSIDE, UNKNOWN_AGE, Segment, UserPlan, UserStep, age_on, birth_cutoff
 
-__all__ = ["counts_sql", "ids_sql", "reference_rows"]
+__all__ = ["MAX_AGE", "counts_sql", "ids_sql", "implausible_sql", "reference_rows", "table_name"]
 
 
 def _lit(value: str) -> str:
@@ -28,6 +28,34 @@ def _in(expr: str, values: Iterable[Any]) -> str:
 
 def _ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
+
+
+MAX_AGE = 130  # an age past it (or a birth date in the future) is read as unknown, and reported
+
+
+def implausible_sql(cols: ColumnMap, table: str, dialect: str, today: dt.date) -> str | None:
+    """How many rows have a birth date in the future or more than 130 years back, or an age
+    outside 0-130: they are counted as of unknown age, and the count is reported."""
+    if cols.birth_date:
+        born = f"CAST({_quote_col(cols.birth_date, dialect)} AS DATE)"
+        oldest = birth_cutoff(today, MAX_AGE + 1).isoformat()
+        test = f"{born} > DATE '{today.isoformat()}' OR {born} <= DATE '{oldest}'"
+    elif cols.age:
+        age = _quote_col(cols.age, dialect)
+        test = f"{age} < 0 OR {age} > {MAX_AGE}"
+    else:
+        return None
+    return f"SELECT count(*) FROM {table_name(table, dialect)} WHERE {test}"
+
+
+def table_name(table: str, dialect: str) -> str:
+    """A (dotted) table name as SQL: each part quoted where it is not a plain identifier, so a
+    name never becomes SQL of its own (`--table 'x; DROP TABLE y'` is one quoted name).
+
+    >>> table_name("db.members", "duckdb"), table_name("x; drop table y", "duckdb")
+    ('db.members', '"x; drop table y"')
+    """
+    return ".".join(_quote_col(part, dialect) for part in table.split("."))
 
 
 def _quote_col(name: str, dialect: str) -> str:
@@ -50,12 +78,17 @@ def _row_exprs(plan: UserPlan, cols: ColumnMap, dialect: str) -> dict[str, str]:
     if cols.birth_date or cols.age:
         if cols.birth_date:
             born = f"CAST({q(cols.birth_date)} AS DATE)"
-            arms = [f"WHEN {born} IS NULL THEN {UNKNOWN_AGE}"]
+            oldest = birth_cutoff(plan.today, MAX_AGE + 1).isoformat()
+            # a birth date in the future or an age past 130 is no age at all: unknown, and counted
+            arms = [
+                f"WHEN {born} IS NULL OR {born} > DATE '{plan.today.isoformat()}' OR {born} <= DATE '{oldest}' "
+                f"THEN {UNKNOWN_AGE}"
+            ]
             for lower, upper in zip(plan.bands, plan.bands[1:], strict=False):
                 arms.append(f"WHEN {born} > DATE '{birth_cutoff(plan.today, upper).isoformat()}' THEN {lower}")
         else:
             age = q(cols.age or "")
-            arms = [f"WHEN {age} IS NULL THEN {UNKNOWN_AGE}"]
+            arms = [f"WHEN {age} IS NULL OR {age} < 0 OR {age} > {MAX_AGE} THEN {UNKNOWN_AGE}"]
             for lower, upper in zip(plan.bands, plan.bands[1:], strict=False):
                 arms.append(f"WHEN {age} < {upper} THEN {lower}")
         out["age_band"] = "CASE " + " ".join(arms) + f" ELSE {plan.bands[-1]} END"
@@ -139,13 +172,15 @@ def _pipeline(plan: UserPlan, cols: ColumnMap, table: str, dialect: str, grouped
         select = ",\n    ".join(
             f"{exprs[k]} AS {k}_in" if k in ("country", "subdivision") else f"{exprs[k]} AS {k}" for k in keys
         )
-        first = f"  SELECT\n    {select},\n    count(*) AS n\n  FROM {table}\n  GROUP BY 1, 2, 3, 4, 5"
+        first = (
+            f"  SELECT\n    {select},\n    count(*) AS n\n  FROM {table_name(table, dialect)}\n  GROUP BY 1, 2, 3, 4, 5"
+        )
     else:
         uid = _quote_col(cols.id or "", dialect)
         select = ",\n    ".join(
             f"{exprs[k]} AS {k}_in" if k in ("country", "subdivision") else f"{exprs[k]} AS {k}" for k in keys
         )
-        first = f"  SELECT\n    {uid} AS user_id,\n    {select},\n    1 AS n\n  FROM {table}"
+        first = f"  SELECT\n    {uid} AS user_id,\n    {select},\n    1 AS n\n  FROM {table_name(table, dialect)}"
     carry = "user_id, " if not grouped else ""
     return (
         f"WITH rows_in AS (\n{first}\n), normalised AS (\n"
@@ -212,11 +247,13 @@ def reference_rows(plan: UserPlan, cols: ColumnMap, rows: Iterable[Mapping[str, 
             born = row.get(cols.birth_date)
             if isinstance(born, dt.datetime):
                 born = born.date()
-            age = None if born is None else age_on(born, plan.today)
+            age = None if born is None or born > plan.today else age_on(born, plan.today)
         elif cols.age:
             age = row.get(cols.age)
         else:
             age = None
+        if age is not None and not 0 <= age <= MAX_AGE:
+            age = None  # implausible: unknown
         band = plan.band_of(age)
         signed = row.get(cols.signed_up) if cols.signed_up else None
         if isinstance(signed, dt.datetime):
