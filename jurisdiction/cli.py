@@ -213,13 +213,23 @@ def run(
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to it
+        return 141
     except Exception as exc:
         err.write(f"internal error (please report it, with the input): {type(exc).__name__}: {exc}\n")
         return 3
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe: point stdout at nothing, so the interpreter's own flush at
+        # exit does not complain either (the Python documentation's recipe for SIGPIPE)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or 141
+    sys.exit(code)
 
 
 class _EngineOrBackend(argparse.Action):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -119,3 +120,21 @@ def test_version() -> None:
     from jurisdiction import __version__
 
     assert cli("--version").out.strip() == f"jurisdiction {__version__}"
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    # `jurisdiction jurisdictions | head -1` once head has exited: every write meets a closed pipe
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "jurisdiction", "jurisdictions"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == b""
