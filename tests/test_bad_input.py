@@ -131,7 +131,8 @@ SPEC_CASES = {
     "not_utf8": (2, None, ("not UTF-8: byte 0xe9",), "UTF-8 text", "re-save the file as UTF-8"),
     "nul_byte": (11, None, ("NUL byte",), None, None),
     "deep_nesting": (3, None, ("nesting is deeper than 48 levels",), None, None),
-    "json_syntax": (4, None, ("expected ',' or '}'",), None, None),
+    "json_syntax": (4, None, ("not valid JSON: Expecting ',' delimiter",), None, None),
+    "json_trailing_comma": (4, None, ("not valid JSON",), "JSON, since the file's name ends in .json", None),
 }
 
 

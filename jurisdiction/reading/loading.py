@@ -296,10 +296,32 @@ def _json_as_yaml(text: str) -> str:
     return _SURROGATE_PAIR.sub(joined, text.replace("\t", " "))
 
 
+def _strict_json(text: str, source: str) -> None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [
+                Problem(
+                    f"not valid JSON: {exc.msg}",
+                    file=source,
+                    line=exc.lineno,
+                    column=exc.colno,
+                    code="json_syntax",
+                    valid="JSON, since the file's name ends in .json (name it .yaml for YAML)",
+                )
+            ]
+        ) from None
+    except RecursionError:
+        pass  # nested too deeply: the depth check says so, with its place
+
+
 def parse_text(text: str, source: str) -> Document:
     """Parse YAML or JSON text; raise `InputError` with file and line on any problem."""
     if not text.strip():
         raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
+    if source.lower().endswith(".json"):
+        _strict_json(text, source)  # a .json file is JSON: YAML would accept a trailing comma, say
     text = _json_as_yaml(text)
     _refuse_before_composing(text, source)
     yaml = _yaml()
