@@ -92,7 +92,10 @@ def _parser() -> _Parser:
     gate(check)
     common(check)
 
-    diff = sub.add_parser("diff", help="the obligations a change to a spec adds, removes or makes due sooner")
+    diff = sub.add_parser(
+        "diff",
+        help="what a change to a spec does to its obligations; fails on regressions (added, worse, sooner)",
+    )
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--format", choices=["text", "json"], default="text")
@@ -275,7 +278,7 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from jurisdiction.outputs.gate import Checked, Gate, Report
+    from jurisdiction.outputs.gate import Checked, Gate, Report, worsening
     from jurisdiction.practice.inputs import read_specs
 
     old, new = (read_specs([p])[0] for p in (args.old, args.new))
@@ -286,9 +289,10 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     report = Report([item], Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered))
     change = item.change
     assert change is not None
+    obs = {o.id: o for o in after.obligations}
+    was = {o.id: o for o in before.obligations}
+    passed = "passed" if report.passed else "failed"
     if args.format == "json":
-        obs = {o.id: o for o in after.obligations}
-        was = {o.id: o for o in before.obligations}
         out.write(
             json.dumps(
                 {
@@ -296,10 +300,18 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     "new": new.source,
                     "today": today.isoformat(),
                     "added": [obs[i].model_dump(mode="json", exclude_none=True) for i in change.added],
-                    "removed": [was[i].model_dump(mode="json", exclude_none=True) for i in change.removed],
+                    "worse": [
+                        {
+                            "id": i,
+                            "was": {"status": was[i].status, "severity": was[i].severity},
+                            "now": {"status": obs[i].status, "severity": obs[i].severity},
+                        }
+                        for i in change.worse
+                    ],
                     "sooner": [{"id": i, "was": str(was[i].due), "now": str(obs[i].due)} for i in change.sooner],
+                    "removed": [was[i].model_dump(mode="json", exclude_none=True) for i in change.removed],
                     "verdict": {"old": before.verdict, "new": after.verdict},
-                    "gate": "passed" if report.passed else "failed",
+                    "gate": passed,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -308,19 +320,16 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
     else:
         out.write(f"{old.source} -> {new.source} as of {today}: verdict {before.verdict} -> {after.verdict}\n")
-        obs = {o.id: o for o in after.obligations}
-        was = {o.id: o for o in before.obligations}
         for i in change.added:
             o = obs[i]
             out.write(f"+ {i} [{o.status}, due {o.due}, {o.severity}] {o.title} ({o.citation})\n")
-        for i in change.removed:
-            out.write(f"- {i} {was[i].title}\n")
+        for i in change.worse:
+            out.write(f"^ {i} [{worsening(was[i], obs[i])}] {obs[i].title} ({obs[i].citation})\n")
         for i in change.sooner:
             out.write(f"! {i} due sooner: {was[i].due} -> {obs[i].due}\n")
-        out.write(
-            f"{len(change.added)} added, {len(change.removed)} removed, {len(change.sooner)} due sooner; "
-            f"gate {'passed' if report.passed else 'failed'}\n"
-        )
+        for i in change.removed:
+            out.write(f"- {i} {was[i].title}\n")
+        out.write(f"{change.counts()}; gate {passed}\n")
     return report.exit_code
 
 

@@ -295,7 +295,7 @@ def test_base_gates_only_what_the_change_adds(repo: Path) -> None:
     assert whole.code == 1
     same = cli("check", spec, "--today", "2024-09-20", "--base", "HEAD", "--rules", ROOT / "rules")
     assert same.code == 0, same.out  # nothing changed since HEAD: existing findings do not fail
-    assert "Change: 0 added, 0 removed, 0 due sooner" in same.out
+    assert "Change: 0 added, 0 worse, 0 due sooner, 0 removed" in same.out
     changed = cli("check", spec, "--today", "2024-09-20", "--base", "HEAD~1", "--rules", ROOT / "rules")
     assert changed.code == 1
     assert "+ us-ca-ccpa/secondary-use-consent" in changed.out
@@ -442,3 +442,37 @@ def test_gitlab_snippet_in_readme_runs(tmp_path: Path, monkeypatch: pytest.Monke
         if redirect:
             (tmp_path / words[redirect + 1]).write_text(result.out, encoding="utf-8")
     ET.parse(tmp_path / "jurisdiction.junit.xml")
+
+
+def test_a_change_that_weakens_a_spec_fails_its_gate(tmp_path: Path) -> None:
+    # the planned-correctly spec, then the same spec with the notice dropped and younger users:
+    # obligations that were met become violated, which a change gate must count
+    old = tmp_path / "old.yaml"
+    new = tmp_path / "new.yaml"
+    text = PLANNED.read_text(encoding="utf-8")
+    old.write_text(text, encoding="utf-8")
+    weakened = text.replace("notified: 2024-12-01", "notified: null").replace("min_age: 18", "min_age: 13")
+    assert weakened != text
+    new.write_text(weakened, encoding="utf-8")
+    result = cli("diff", old, new, "--today", "2025-02-01", "--accept-uncovered")
+    assert result.code == 1, result.out
+    assert "^ " in result.out and "-> violated" in result.out
+    assert result.out.rstrip().endswith("gate failed")
+    data = json.loads(cli("diff", old, new, "--today", "2025-02-01", "--format", "json").out)
+    assert data["worse"] and all(
+        w["now"]["status"] != w["was"]["status"] or w["now"]["severity"] != w["was"]["severity"] for w in data["worse"]
+    )
+    # the reverse change only improves things: it passes
+    assert cli("diff", new, old, "--today", "2025-02-01", "--accept-uncovered").code == 0
+
+
+def test_base_counts_obligations_a_commit_makes_worse(repo: Path) -> None:
+    spec = repo / "specs" / "feature.yaml"
+    text = PLANNED.read_text(encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    _git(repo, "commit", "-q", "-am", "planned correctly")
+    assert cli("check", spec, "--today", "2025-02-01", "--base", "HEAD", "--accept-uncovered").code == 0
+    spec.write_text(text.replace("notified: 2024-12-01", "notified: null"), encoding="utf-8")
+    weakened = cli("check", spec, "--today", "2025-02-01", "--base", "HEAD", "--accept-uncovered")
+    assert weakened.code == 1, weakened.out
+    assert "(worse: " in weakened.out

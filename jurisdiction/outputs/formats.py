@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from jurisdiction._version import __version__
 from jurisdiction.evaluation.assessment import Assessment, Obligation
-from jurisdiction.outputs.gate import Checked, Report
+from jurisdiction.outputs.gate import Checked, Report, worsening
 from jurisdiction.vocabulary.regions import summarize_codes
 
 __all__ = ["FORMATS", "render"]
@@ -91,12 +91,16 @@ def _text_one(item: Checked) -> list[str]:
     change = item.change
     if change is not None:
         lines.append(
-            f"Change: {len(change.added)} added, {len(change.removed)} removed, {len(change.sooner)} due sooner"
-            + (f" (base {item.source} had no such spec)" if item.base is None else "")
+            f"Change: {change.counts()}" + (f" (base {item.source} had no such spec)" if item.base is None else "")
         )
+        was = {o.id: o for o in item.base.obligations} if item.base else {}
+        now = {o.id: o for o in a.obligations}
         lines.extend(f"  + {oid}" for oid in change.added)
+        lines.extend(f"  ^ {oid} (worse: {worsening(was[oid], now[oid])})" for oid in change.worse)
+        lines.extend(f"  ! {oid} (due sooner: {was[oid].due} -> {now[oid].due})" for oid in change.sooner)
         lines.extend(f"  - {oid}" for oid in change.removed)
-        lines.extend(f"  ! {oid} (due sooner)" for oid in change.sooner)
+        if item.base is not None and item.base.verdict != a.verdict:
+            lines.append(f"  verdict {item.base.verdict} -> {a.verdict}")
     obs = {o.id: o for o in a.obligations}
     if a.plan:
         lines.append("Plan:")
@@ -172,11 +176,12 @@ def render_markdown(report: Report) -> str:
             out.append("")
         change = item.change
         if change is not None:
-            out += [
-                f"**This change:** {len(change.added)} obligations added, {len(change.removed)} removed, "
-                f"{len(change.sooner)} due sooner.",
-                "",
-            ]
+            verdict = (
+                f" Verdict {item.base.verdict} → {a.verdict}."
+                if item.base is not None and item.base.verdict != a.verdict
+                else ""
+            )
+            out += [f"**This change:** obligations {change.counts()}.{verdict}", ""]
         obs = {o.id: o for o in a.obligations}
         if a.plan:
             out += ["| step | what | due | status | where |", "|---|---|---|---|---|"]

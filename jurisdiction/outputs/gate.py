@@ -13,32 +13,60 @@ from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.evaluation.evaluator import Owed, verdict_of
 from jurisdiction.reading.loading import Document
 
-__all__ = ["FAIL_ON", "VERDICT_RANK", "Change", "Checked", "Gate", "Report", "changes"]
+__all__ = ["FAIL_ON", "STATUS_RANK", "VERDICT_RANK", "Change", "Checked", "Gate", "Report", "changes", "worsening"]
 
 VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
+STATUS_RANK = {"met": 0, "pending": 1, "violated": 2}
+SEVERITY_RANK = {"warning": 0, "blocking": 1}
 FAIL_ON = {"blocked": 2, "action_required": 1, "never": 99}
 
 
 @dataclass(frozen=True)
 class Change:
-    """What a change to a spec did to its obligations."""
+    """What a change to a spec did to its obligations: the regressions (added, worse, due
+    sooner) are what a change gate counts."""
 
     added: tuple[str, ...]
     removed: tuple[str, ...]
     sooner: tuple[str, ...]  # still owed, now due earlier
+    worse: tuple[str, ...] = ()  # still owed, status or severity worse (met -> violated, warning -> blocking)
 
     @property
     def new(self) -> frozenset[str]:
-        return frozenset(self.added) | frozenset(self.sooner)
+        return frozenset(self.added) | frozenset(self.sooner) | frozenset(self.worse)
+
+    def counts(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.worse)} worse, {len(self.sooner)} due sooner, "
+            f"{len(self.removed)} removed"
+        )
 
 
 def changes(old: Assessment | None, new: Assessment) -> Change:
+    """Obligation by obligation, what changed from `old` to `new`.
+
+    An obligation is *worse* when its status rises (met < pending < violated) or its severity
+    does (warning < blocking); *sooner* when, still owed, it falls due earlier."""
     before = {o.id: o for o in old.obligations} if old else {}
     after = {o.id: o for o in new.obligations}
     added = tuple(sorted(set(after) - set(before)))
     removed = tuple(sorted(set(before) - set(after)))
-    sooner = tuple(sorted(i for i in set(after) & set(before) if after[i].due < before[i].due))
-    return Change(added, removed, sooner)
+    both = sorted(set(after) & set(before))
+    worse = tuple(
+        i
+        for i in both
+        if STATUS_RANK[after[i].status] > STATUS_RANK[before[i].status]
+        or SEVERITY_RANK[after[i].severity] > SEVERITY_RANK[before[i].severity]
+    )
+    sooner = tuple(i for i in both if after[i].status != "met" and after[i].due < before[i].due)
+    return Change(added, removed, sooner, worse)
+
+
+def worsening(was: Owed, now: Owed) -> str:
+    """How an obligation got worse: `met -> violated, blocking`, or `pending, warning -> blocking`."""
+    status = f"{was.status} -> {now.status}" if was.status != now.status else now.status
+    severity = f"{was.severity} -> {now.severity}" if was.severity != now.severity else now.severity
+    return f"{status}, {severity}"
 
 
 @dataclass(frozen=True)
@@ -157,7 +185,20 @@ class Report:
         return self.gate.verdict(item.assessment.obligations, item.only)
 
     def failing(self) -> list[Checked]:
-        return [i for i in self.items if not self.gate.passes(i.assessment.obligations, i.only, i.uncovered)]
+        return [
+            i
+            for i in self.items
+            if not self.gate.passes(i.assessment.obligations, i.only, i.uncovered) or self.verdict_worsened(i)
+        ]
+
+    def verdict_worsened(self, item: Checked) -> bool:
+        """When gating a change: whether the change worsens the spec's gate verdict to a level
+        that fails the gate (blocked before and after is no regression)."""
+        if not item.gated_change or item.base is None:
+            return False
+        before = self.gate.verdict(item.base.obligations)
+        after = self.gate.verdict(item.assessment.obligations)
+        return VERDICT_RANK[after] > VERDICT_RANK[before] and self.gate.fails(after)
 
     def level(self, item: Checked, o: Owed) -> str:
         return self.gate.level(o, item.only)
