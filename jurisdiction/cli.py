@@ -83,6 +83,11 @@ def _parser() -> _Parser:
     check.add_argument("--format", choices=sorted(FORMATS), default="text")
     check.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
     check.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="in folders, a .yaml/.yml/.json file that is not a practice spec is an error (default: skipped, listed)",
+    )
     check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME", help="the name `-` is reported as")
     check.add_argument(
         "--waivers", metavar="FILE", help="waivers file (default: ./jurisdiction.waivers.yaml if present)"
@@ -246,12 +251,20 @@ def _book(path: str | None, with_tests: bool = False) -> RuleBook:
 
 def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.outputs.gate import Checked, Gate, Report
-    from jurisdiction.practice.inputs import git_show, read_specs, spec_files
+    from jurisdiction.practice.inputs import git_show, read_inputs, spec_files
     from jurisdiction.practice.specs import practice_from_document
     from jurisdiction.reading.loading import parse_bytes
 
     files = spec_files(args.paths, args.include or (), args.exclude or ())
-    specs = read_specs(files, stdin=args.stdin, stdin_name=args.stdin_filename, fides_facts=args.fides_facts)
+    scanned = () if args.strict else set(files) - set(args.paths)
+    inputs = read_inputs(
+        files, stdin=args.stdin, stdin_name=args.stdin_filename, fides_facts=args.fides_facts, scanned=scanned
+    )
+    for skip in inputs.skipped:
+        err.write(f"skipped {skip.source}: {skip.why} (--strict makes this an error)\n")
+    specs = inputs.specs
+    if not specs:
+        raise UsageError("none of the files found is a practice spec (see the skipped files above)")
     _unique_ids([s.practice for s in specs])
     book = _book(args.rules)
     evaluator = Evaluator(book, args.engine)

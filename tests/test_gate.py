@@ -43,6 +43,34 @@ def test_folders_with_include_and_exclude() -> None:
     assert none.code == 2 and "no .yaml, .yml or .json specs" in none.err
 
 
+def test_a_folder_scan_skips_files_that_are_not_specs(tmp_path: Path) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "feature.yaml").write_text(PLANNED.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n", encoding="utf-8")
+    (folder / "list.json").write_text("[1, 2]\n", encoding="utf-8")
+    scanned = cli("check", folder, "--today", "2024-11-01", "--accept-uncovered")
+    assert scanned.code == 0, scanned.err
+    assert "1 spec, 0 blocked" in scanned.out
+    assert "skipped " + str(folder / "docker-compose.yml") + ": not a practice spec (its keys: services" in scanned.err
+    assert "skipped " + str(folder / "list.json") in scanned.err
+    # --strict makes them errors; a file named explicitly is always strict, with one error
+    strict = cli("check", folder, "--strict", "--today", "2024-11-01")
+    assert strict.code == 2 and "docker-compose.yml:1: this file is not a practice spec" in strict.err
+    named = cli("check", folder / "docker-compose.yml")
+    assert named.code == 2 and named.err.count("error:") == 1, named.err
+    # a spec with mistakes is still a spec: its errors are reported, not skipped
+    (folder / "broken.yaml").write_text("id: broken\ndata_uses: [nonsense]\n", encoding="utf-8")
+    broken = cli("check", folder, "--today", "2024-11-01")
+    assert (
+        broken.code == 2 and "broken.yaml" in broken.err and "skipped " + str(folder / "broken.yaml") not in broken.err
+    )
+    (folder / "feature.yaml").unlink()
+    (folder / "broken.yaml").unlink()
+    nothing = cli("check", folder)
+    assert nothing.code == 2 and "none of the files found is a practice spec" in nothing.err
+
+
 def test_stdin() -> None:
     out, err = io.StringIO(), io.StringIO()
     code = run(

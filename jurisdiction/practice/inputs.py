@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -16,7 +16,7 @@ from jurisdiction.practice.model import Practice
 from jurisdiction.practice.specs import practice_from_document
 from jurisdiction.reading.loading import Document, from_data, load_document, parse_bytes, read_stream
 
-__all__ = ["Spec", "git_show", "read_specs", "spec_files"]
+__all__ = ["Inputs", "Skipped", "Spec", "git_show", "is_practice_spec", "read_inputs", "read_specs", "spec_files"]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -63,12 +63,54 @@ def spec_files(paths: Sequence[str], include: Sequence[str] = (), exclude: Seque
     return out
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file found in a folder that is not a practice spec (a compose file, a workflow...)."""
+
+    source: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    specs: list[Spec]
+    skipped: list[Skipped]
+
+
+# keys that say a document means to be a practice spec; a document with none of them, found in
+# a folder, is some other YAML/JSON file (title/description alone say nothing)
+_GENERIC_KEYS = frozenset({"title", "description", "name", "version"})
+SPEC_KEYS = frozenset(Practice.model_fields) - _GENERIC_KEYS
+
+
+def is_practice_spec(doc: Document) -> bool:
+    """Whether a document means to be a practice spec (or a Fides manifest): a mapping with at
+    least one of a spec's own keys. A spec with mistakes still is one, and gets its errors."""
+    return is_manifest(doc) or (isinstance(doc.data, dict) and any(key in SPEC_KEYS for key in doc.data))
+
+
 def read_specs(
     paths: Sequence[str], *, stdin: IO[bytes] | None = None, stdin_name: str = "<stdin>", fides_facts: str | None = None
 ) -> list[Spec]:
     """Every spec, or a `SpecError` listing every problem in every file."""
+    return read_inputs(paths, stdin=stdin, stdin_name=stdin_name, fides_facts=fides_facts).specs
+
+
+def read_inputs(
+    paths: Sequence[str],
+    *,
+    stdin: IO[bytes] | None = None,
+    stdin_name: str = "<stdin>",
+    fides_facts: str | None = None,
+    scanned: Collection[str] = (),
+) -> Inputs:
+    """Every spec, or a `SpecError` listing every problem in every file. Files in `scanned`
+    (found in a folder, not named) that are not practice specs are skipped and listed; a file
+    named explicitly is always read as a spec."""
     specs: list[Spec] = []
+    skipped: list[Skipped] = []
     problems: list[Problem] = []
+    lenient = frozenset(scanned)
     for raw in paths:
         try:
             if raw == "-":
@@ -79,6 +121,13 @@ def read_specs(
             else:
                 doc = load_document(raw)
                 path = Path(raw)
+                if not is_practice_spec(doc):
+                    if raw in lenient:  # found in a folder: some other YAML/JSON file
+                        skipped.append(Skipped(raw, _not_a_spec(doc)))
+                        continue
+                    if isinstance(doc.data, dict):  # named: one clear error, not one per field
+                        problems.append(_no_spec_problem(doc))
+                        continue
             if is_manifest(doc):
                 facts = fides_facts
                 beside = path.parent / FIDES_FACTS if path is not None else None
@@ -93,7 +142,25 @@ def read_specs(
             problems.extend(exc.problems)
     if problems:
         raise SpecError(problems)
-    return specs
+    return Inputs(specs, skipped)
+
+
+def _not_a_spec(doc: Document) -> str:
+    if not isinstance(doc.data, dict):
+        return f"not a practice spec (a {type(doc.data).__name__}, not a mapping)"
+    keys = sorted(str(k) for k in doc.data)
+    shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+    return f"not a practice spec (its keys: {shown or 'none'}; a spec has id, data_uses, users...)"
+
+
+def _no_spec_problem(doc: Document) -> Problem:
+    return Problem(
+        f"this file is {_not_a_spec(doc)}; check only practice specs, or --exclude other files",
+        file=doc.source,
+        line=1,
+        code="not_a_spec",
+        valid=", ".join(Practice.model_fields),
+    )
 
 
 def git_show(path: Path, ref: str) -> bytes | None:
