@@ -154,59 +154,97 @@ def _md(text: str) -> str:
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
-def render_markdown(report: Report) -> str:
-    out = [f"## jurisdiction: {report.summary()}", ""]
-    out.extend(f"> **Expired waiver**: {_md(message)}" for message in report.expired)
-    for item in report.items:
-        a = item.assessment
-        affected = [j.code for j in a.jurisdictions if j.affected]
-        users = f", {a.users.affected:,} users" if a.users else ""
-        out += [
-            f"### {_ICON[a.verdict]} `{a.practice}`: {_VERDICT_TEXT[a.verdict]}",
-            "",
-            f"{_md(a.title)} — as of {a.today}, rules `{a.rules_revision}`, spec `{item.source}`.",
-            "",
-            f"**Affected:** {len(affected)} jurisdictions ({_md(summarize_codes(affected) or 'none')}){users}.",
-            "",
-        ]
-        head = _uncovered_head(a)
-        if head:
-            out += [f"**{_md(head)}.**", ""]
+# GitHub refuses a pull-request comment over 65,536 characters: markdown is trimmed to fit one
+MARKDOWN_LIMIT = 65_536
+_TRIMMED = (
+    "> Trimmed to fit one pull-request comment ({left_out}). The full results, with every obligation "
+    "and citation: `--format json` or `--format sarif` (keep it as the job's artifact)."
+)
+
+
+def render_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: every obligation with its citation when it fits in `limit`
+    characters; else without the obligation details, then without the plans, then as many
+    specs' headlines as fit, saying what was left out and where the rest is."""
+    head = [f"## jurisdiction: {report.summary()}", ""]
+    head.extend(f"> **Expired waiver**: {_md(message)}" for message in report.expired)
+    left_out = {2: "", 1: "obligation details left out", 0: "plans and obligation details left out"}
+    for detail in (2, 1, 0):
+        body = [line for item in report.items for line in _markdown_item(item, detail)]
+        note = [_TRIMMED.format(left_out=left_out[detail]), ""] if detail < 2 else []
+        text = "\n".join(head + note + body).rstrip() + "\n"
+        if len(text) <= limit:
+            return text
+    # still too long (very many specs): as many headlines as fit
+    last = _TRIMMED.format(left_out="only the first specs' headlines are shown")
+    out = "\n".join([*head, last, ""]) + "\n"
+    for n, item in enumerate(report.items):
+        block = "\n".join(_markdown_item(item, -1)) + "\n"
+        tail = f"… and {len(report.items) - n} more specs.\n"
+        if len(out) + len(block) + 40 > limit:
+            return out + tail
+        out += block
+    return out
+
+
+def _markdown_item(item: Checked, detail: int) -> list[str]:
+    """One spec's section: detail 2 = plan and obligations, 1 = plan, 0 = headline, -1 = one line."""
+    a = item.assessment
+    title = f"### {_ICON[a.verdict]} `{a.practice}`: {_VERDICT_TEXT[a.verdict]}"
+    if detail < 0:
+        return [title, ""]
+    affected = [j.code for j in a.jurisdictions if j.affected]
+    users = f", {a.users.affected:,} users" if a.users else ""
+    out = [
+        title,
+        "",
+        f"{_md(a.title)} — as of {a.today}, rules `{a.rules_revision}`, spec `{item.source}`.",
+        "",
+        f"**Affected:** {len(affected)} jurisdictions ({_md(summarize_codes(affected) or 'none')}){users}.",
+        "",
+    ]
+    head = _uncovered_head(a)
+    if head:
+        out += [f"**{_md(head)}.**", ""]
+        if detail > 0:
             out += [f"- {_md(summarize_codes(codes))}: {_md(why)}" for why, codes in a.uncovered_by_reason()]
             out.append("")
-        change = item.change
-        if change is not None:
-            verdict = (
-                f" Verdict {item.base.verdict} → {a.verdict}."
-                if item.base is not None and item.base.verdict != a.verdict
-                else ""
+    change = item.change
+    if change is not None:
+        verdict = (
+            f" Verdict {item.base.verdict} → {a.verdict}."
+            if item.base is not None and item.base.verdict != a.verdict
+            else ""
+        )
+        out += [f"**This change:** obligations {change.counts()}.{verdict}", ""]
+    if not a.plan:
+        return [*out, "Nothing is owed.", ""]
+    if detail == 0:
+        due = min(step.due for step in a.plan)
+        return [*out, f"**Plan:** {len(a.plan)} steps, the first due {due}.", ""]
+    out += ["| step | what | due | status | where |", "|---|---|---|---|---|"]
+    for step in a.plan:
+        out.append(
+            f"| {step.step} | {_md(step.title)} | {step.due} | {_status_word(step.status)} | "
+            f"{_md(summarize_codes(step.jurisdictions))} |"
+        )
+    out.append("")
+    if detail < 2:
+        return out
+    obs = {o.id: o for o in a.obligations}
+    out += ["<details><summary>Obligations, with citations</summary>", ""]
+    for step in a.plan:
+        for oid in step.obligations:
+            o = obs[oid]
+            extra = " *(warning)*" if o.severity == "warning" else ""
+            extra += " *(unverified)*" if not o.verified else ""
+            extra += " *(waived)*" if o.waived is not None else ""
+            out.append(
+                f"- **{_md(o.title)}** — `{o.id}` in {_md(summarize_codes(o.jurisdictions))}, due "
+                f"{o.due}, {_status_word(o.status)}{extra}. [{_md(o.citation)}]({o.url})"
             )
-            out += [f"**This change:** obligations {change.counts()}.{verdict}", ""]
-        obs = {o.id: o for o in a.obligations}
-        if a.plan:
-            out += ["| step | what | due | status | where |", "|---|---|---|---|---|"]
-            for step in a.plan:
-                out.append(
-                    f"| {step.step} | {_md(step.title)} | {step.due} | {_status_word(step.status)} | "
-                    f"{_md(summarize_codes(step.jurisdictions))} |"
-                )
-            out.append("")
-            out += ["<details><summary>Obligations, with citations</summary>", ""]
-            for step in a.plan:
-                for oid in step.obligations:
-                    o = obs[oid]
-                    extra = " *(warning)*" if o.severity == "warning" else ""
-                    extra += " *(unverified)*" if not o.verified else ""
-                    extra += " *(waived)*" if o.waived is not None else ""
-                    out.append(
-                        f"- **{_md(o.title)}** — `{o.id}` in {_md(summarize_codes(o.jurisdictions))}, due "
-                        f"{o.due}, {_status_word(o.status)}{extra}. [{_md(o.citation)}]({o.url})"
-                    )
-                    out.extend(f"  - {_md(reason)}" for reason in o.because[1:])
-            out += ["", "</details>", ""]
-        else:
-            out += ["Nothing is owed.", ""]
-    return "\n".join(out).rstrip() + "\n"
+            out.extend(f"  - {_md(reason)}" for reason in o.because[1:])
+    return [*out, "", "</details>", ""]
 
 
 _VERDICT_TEXT = {"blocked": "blocked", "action_required": "action required", "clear": "clear"}
@@ -380,11 +418,17 @@ def _gh_prop(text: str) -> str:
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
 
+# GitHub shows 10 annotations of each level (error, warning, notice) per step and drops the rest:
+# the most telling ones are annotated, the others written as plain log lines, nothing lost
+GITHUB_PER_LEVEL = 10
+_LEVEL_ORDER = {"error": 0, "warning": 1, "notice": 2}
+
+
 def render_github(report: Report) -> str:
-    out = []
-    for item in report.items:
+    found: list[tuple[tuple[object, ...], int, str, str, int, str, str]] = []
+    # (rank, item, level, file, line, title, message)
+    for n, item in enumerate(report.items):
         a = item.assessment
-        out.append(f"::group::{_gh(a.practice)}: {_VERDICT_TEXT[a.verdict]}")
         for o in a.obligations:
             if o.status == "met":
                 continue
@@ -394,21 +438,55 @@ def render_github(report: Report) -> str:
             message = f"{o.title} in {summarize_codes(o.jurisdictions)} ({o.citation}; {o.url})"
             if o.waived is not None:
                 message += f" — waived until {o.waived.expires}: {o.waived.reason}"
-            out.append(
-                f"::{level} file={_gh_prop(item.source)},line={item.line_of(field)},"
-                f"title={_gh_prop(title)}::{_gh(message)}"
-            )
+            rank = (_LEVEL_ORDER[level], o.status != "violated", o.due, n, o.id)
+            found.append((rank, n, level, item.source, item.line_of(field), title, message))
         gaps = set(item.uncovered)
         for why, codes in a.uncovered_by_reason():
             failing = bool(gaps & set(codes)) and not report.gate.passes([], None, codes)
             level = "error" if failing else "warning"
-            line = item.line_of("users.regions")
             title = f"not covered: {summarize_codes(codes)}"
-            out.append(f"::{level} file={_gh_prop(item.source)},line={line},title={_gh_prop(title)}::{_gh(why)}")
+            line = item.line_of("users.regions")
+            found.append(((_LEVEL_ORDER[level], True, None, n, title), n, level, item.source, line, title, why))
+    # the summary is one annotation too: an error when the gate fails, else a notice
+    summary_level = "notice" if report.passed else "error"
+    room = {level: GITHUB_PER_LEVEL - (level == summary_level) for level in _LEVEL_ORDER}
+    room["error"] -= len(report.expired)
+    annotated: set[int] = set()
+    for k, (_rank, _n, level, *_rest) in sorted(enumerate(found), key=lambda kv: _sort_key(kv[1][0])):
+        if room[level] > 0:
+            room[level] -= 1
+            annotated.add(k)
+    out = []
+    hidden = 0
+    for n, item in enumerate(report.items):
+        a = item.assessment
+        out.append(f"::group::{_gh(a.practice)}: {_VERDICT_TEXT[a.verdict]}")
+        for k, (_rank, where, level, source, line, title, message) in enumerate(found):
+            if where != n:
+                continue
+            if k in annotated:
+                props = f"file={_gh_prop(source)},line={line},title={_gh_prop(title)}"
+                out.append(f"::{level} {props}::{_gh(message)}")
+            else:
+                hidden += 1
+                out.append(f"{level} {source}:{line} {_gh(title)}: {_gh(message)}")
         out.append("::endgroup::")
     out.extend(f"::error title=expired waiver::{_gh(message)}" for message in report.expired)
-    out.append(report.summary())
+    summary = report.summary()
+    if hidden:
+        summary += (
+            f"; {hidden} more finding{'s' if hidden != 1 else ''} in this log, not annotated (GitHub shows "
+            f"{GITHUB_PER_LEVEL} per level per step): --format sarif has them all"
+        )
+    gate = "passed" if report.passed else "failed"
+    out.append(f"::{summary_level} title=jurisdiction gate {gate}::{_gh(summary)}")
     return "\n".join(out) + "\n"
+
+
+def _sort_key(rank: tuple[object, ...]) -> tuple[object, ...]:
+    """Errors first, violated before pending, soonest due first (coverage findings last in their level)."""
+    level, not_violated, due, n, name = rank
+    return (level, not_violated, due is None, str(due), n, name)
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {
