@@ -424,14 +424,25 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:  # gone meanwhile
+        return False
+    return state != "Z"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:  # the process ended between listing and reading
+        return ""
 
 
 def _workers(srv: Server) -> list[int]:
     # uvicorn's spawned workers (a resource tracker may sit beside them)
-    return [p for p in _children(srv.proc.pid) if "jurisdiction" in Path(f"/proc/{p}/cmdline").read_text()
-            or "multiprocessing.spawn" in Path(f"/proc/{p}/cmdline").read_text()]  # fmt: skip
+    return [
+        p for p in _children(srv.proc.pid) if "jurisdiction" in _cmdline(p) or "multiprocessing.spawn" in _cmdline(p)
+    ]
 
 
 def test_a_killed_worker_is_replaced_again_and_again(tmp_path: Path) -> None:
