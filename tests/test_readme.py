@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 from tests.helpers import ROOT, cli
 
@@ -48,3 +49,14 @@ def test_every_readme_command_runs_and_prints_what_is_shown(monkeypatch: object)
                 found = result.out.find(fragment.strip("[]()<>"), position)
                 assert found >= 0, f"README shows {fragment!r} for `{command}`, but the command printed:\n{result.out}"
                 position = found
+
+
+def test_the_first_command_runs_as_written() -> None:
+    # the README's first command, through ./dev, in the venv the test command made (the tour's
+    # other commands run in-process above: same words, same CLI)
+    first = commands()[0][0]
+    assert first.startswith("./dev jurisdiction check ")
+    proc = subprocess.run(["bash", "-c", first], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "Verdict: BLOCKED" in proc.stdout
+    assert "Traceback" not in proc.stderr
