@@ -15,7 +15,7 @@ from jurisdiction.evaluation.assessment import OUT
 from jurisdiction.law.rulefile import ObligationKind, Status
 from jurisdiction.users.columns import ColumnMap
 from jurisdiction.users.planner import UNKNOWN_AGE, UserPlan, UserStep
-from jurisdiction.vocabulary.regions import check_code, groups, name_of, subdivisions_of
+from jurisdiction.vocabulary.regions import check_code, groups, name_of, subdivision_code, subdivisions_of, suggestions
 
 __all__ = ["ExcludedUsers", "JurisdictionUsers", "StepUsers", "TableCounts", "summarize"]
 
@@ -222,37 +222,41 @@ def _ages(plan: UserPlan, step: UserStep) -> dict[str, str]:
 
 def _check_codes(rows: Sequence[Sequence[Any]], source: str, cols: ColumnMap) -> None:
     problems: list[Problem] = []
-    bad: dict[tuple[str, str], int] = defaultdict(int)
+    # (column, country beside a subdivision, value) → rows
+    bad: dict[tuple[str, str, str], int] = defaultdict(int)
     for row in rows:
         code, country, sub, _reason, _e, _b, n = row[:7]
         if code is not None:
             continue
         if not country:
-            bad[(cols.country, "")] += int(n)
+            bad[(cols.country, "", "")] += int(n)
             continue
         if country in groups() or "-" in country:
-            bad[(cols.country, country)] += int(n)
+            bad[(cols.country, "", country)] += int(n)
             continue
         try:
-            check_code(country)
+            known = check_code(country) == country  # an alias (UK) is not what the SQL compares
         except ValueError:
-            bad[(cols.country, country)] += int(n)
+            known = False
+        if not known:
+            bad[(cols.country, "", country)] += int(n)
             continue
-        if sub and cols.subdivision:
-            full = sub if sub.startswith(country + "-") else f"{country}-{sub}"
-            if subdivisions_of(country) and full not in subdivisions_of(country):
-                bad[(cols.subdivision, sub)] += int(n)
-    for (col, value), n in sorted(bad.items()):
+        if sub and cols.subdivision and subdivisions_of(country) and subdivision_code(country, sub) is None:
+            bad[(cols.subdivision, country, sub)] += int(n)
+    for (col, country, value), n in sorted(bad.items()):
+        hint = None
         if value == "":
             message = f"{n:,} row(s) have no country"
-            hint = None
+        elif country:
+            # a subdivision: suggested among that country's subdivisions only, never another country
+            message = f"{value!r} is not a valid subdivision code or name of {country} ({n:,} rows)"
+            found = suggestions(value, country=country, limit=1)
+            hint = f"{found[0]} ({name_of(found[0])})" if found else None
         else:
-            message = (
-                f"{value!r} is not a valid {'country' if col == cols.country else 'subdivision'} code ({n:,} rows)"
-            )
-            hint = None
+            message = f"{value!r} is not a valid country code ({n:,} rows)"
             try:
-                check_code(value)
+                found_code = check_code(value)
+                hint = f"{found_code} ({name_of(found_code)})"
             except InvalidValue as exc:
                 hint = exc.suggestion
         problems.append(
@@ -261,7 +265,7 @@ def _check_codes(rows: Sequence[Sequence[Any]], source: str, cols: ColumnMap) ->
                 file=source,
                 field=col,
                 value=value,
-                valid="ISO 3166-1 alpha-2 country codes (US, DE, NO); subdivisions as US-CA or CA",
+                valid="ISO 3166-1 alpha-2 country codes (US, DE, NO); subdivisions as US-CA, CA or California",
                 suggestion=hint,
             )
         )

@@ -37,7 +37,7 @@ from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_T
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulefile import ObligationKind, Status
 from jurisdiction.practice.model import Practice
-from jurisdiction.vocabulary.regions import country_of
+from jurisdiction.vocabulary.regions import country_of, subdivision_code
 
 __all__ = ["OUTSIDE", "UNKNOWN_AGE", "Segment", "UserPlan", "UserStep", "age_on", "birth_cutoff", "plan_users"]
 
@@ -116,7 +116,8 @@ class UserPlan:
         if country in self.subdivided:
             if not subdivision:
                 return country
-            sub = subdivision if subdivision.startswith(country + "-") else f"{country}-{subdivision}"
+            # a code (`US-CA`), its part after the dash (`CA`) or the name (`CALIFORNIA`)
+            sub = subdivision_code(country, subdivision)
             return sub if sub in self.subdivided[country] else None
         return country if country in self.whole else None
 

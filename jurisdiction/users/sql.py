@@ -12,6 +12,7 @@ from typing import Any
 from jurisdiction.errors import UsageError
 from jurisdiction.users.columns import ColumnMap
 from jurisdiction.users.planner import OUTSIDE, UNKNOWN_AGE, Segment, UserPlan, UserStep, age_on, birth_cutoff
+from jurisdiction.vocabulary.regions import KEY_FROM, KEY_TO, subdivision_forms
 
 __all__ = ["MAX_AGE", "counts_sql", "ids_sql", "implausible_sql", "reference_rows", "table_name"]
 
@@ -105,11 +106,12 @@ def _row_exprs(plan: UserPlan, cols: ColumnMap, dialect: str) -> dict[str, str]:
 def _code_case(plan: UserPlan) -> str:
     arms = []
     for country, subs in sorted(plan.subdivided.items()):
+        forms: dict[str, list[str]] = defaultdict(list)
+        for form, code in subdivision_forms(country).items():
+            forms[code].append(form)
         for sub in subs:
-            short = sub.split("-", 1)[1]
-            arms.append(
-                f"WHEN country = {_lit(country)} AND subdivision IN ({_lit(short)}, {_lit(sub)}) THEN {_lit(sub)}"
-            )
+            # the code, its part after the dash, or its name (accents removed: subdivision_key)
+            arms.append(f"WHEN country = {_lit(country)} AND {_in('subdivision_key', forms[sub])} THEN {_lit(sub)}")
         arms.append(f"WHEN country = {_lit(country)} AND coalesce(subdivision, '') = '' THEN {_lit(country)}")
     if plan.whole:
         arms.append(f"WHEN {_in('country', plan.whole)} THEN country")
@@ -186,6 +188,8 @@ def _pipeline(plan: UserPlan, cols: ColumnMap, table: str, dialect: str, grouped
         f"WITH rows_in AS (\n{first}\n), normalised AS (\n"
         f"  SELECT {carry}upper(trim(CAST(country_in AS STRING))) AS country,\n"
         f"    upper(trim(CAST(subdivision_in AS STRING))) AS subdivision,\n"
+        f"    translate(upper(trim(CAST(subdivision_in AS STRING))), {_lit(KEY_FROM)}, {_lit(KEY_TO)})"
+        " AS subdivision_key,\n"
         f"    age_band, existing, opted_out, n\n  FROM rows_in\n), coded AS (\n"
         f"  SELECT normalised.*,\n    {_code_case(plan)} AS code\n  FROM normalised\n), classified AS (\n"
         f"  SELECT coded.*,\n    {_exclusion_case(plan)} AS excluded\n  FROM coded\n)"

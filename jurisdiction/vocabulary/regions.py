@@ -4,12 +4,28 @@ groups of countries with dated membership (EU, EEA, EFTA).
 A code is one string type everywhere (`RegionCode`); this module is the only place that
 knows what codes exist. No country table is pasted here: names and subdivisions come from
 pycountry, and the groups' memberships from `data/groups.json`.
+
+Aliases and names. A few codes in common use that mean exactly one ISO code are *accepted*
+and normalised silently (`ALIASES`): `UK` → `GB` and `EL` → `GR` (EU usage), `USA`, `U.S.`,
+`U.S.A.` → `US`. A name (`California`, `Germany`, `Québec`) is never accepted where a code
+is expected: `check_code` raises with the exact suggestion (`US-CA (California)`), because a
+name can mean more than one place (`Georgia`) and must never silently become the wrong code.
+Suggestions rank an exact code first, then aliases and alpha-3 codes, then names (exact,
+then prefix, then pycountry's fuzzy country search, then a close match on subdivision names);
+names are compared with case and accents folded.
+
+The one place names are read as codes is a user table's subdivision column, where the
+country column gives the context (`subdivision_code`): `CALIFORNIA` beside `US` is `US-CA`,
+and a name shared by two subdivisions of the country, or matching nothing, stays unknown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +39,10 @@ from pydantic import AfterValidator, BeforeValidator
 from jurisdiction.errors import InvalidValue, suggest
 
 __all__ = [
+    "ALIASES",
     "FOREVER",
+    "KEY_FROM",
+    "KEY_TO",
     "Group",
     "Interval",
     "RegionCode",
@@ -37,7 +56,11 @@ __all__ = [
     "membership",
     "name_of",
     "search",
+    "subdivision_code",
+    "subdivision_forms",
+    "subdivision_key",
     "subdivisions_of",
+    "suggestions",
     "summarize_codes",
 ]
 
@@ -150,10 +173,177 @@ def _all_codes() -> tuple[str, ...]:
 
 REGION_HELP = "an ISO 3166-1 alpha-2 code (DE), an ISO 3166-2 code (US-CA) or a group"
 
+# Accepted silently: each means exactly one ISO code wherever it is written.
+ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR", "USA": "US", "U.S.": "US", "U.S.A.": "US"}
+
+
+def _fold(text: str) -> str:
+    """Case, accents and punctuation folded: `Québec` → `quebec`, `Korea, Republic of` →
+    `korea republic of`."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in plain.casefold()).split())
+
+
+def _key_table() -> tuple[str, str]:
+    """Upper-case accented Latin letters and their plain letters, then combining marks (which
+    are dropped): the same table in Python and in SQL's `translate`."""
+    extra = {"Ø": "O", "Ł": "L", "Đ": "D", "Ħ": "H", "Ŧ": "T", "Ð": "D", "Þ": "TH"}
+    src, dst = [], []
+    for cp in range(0xC0, 0x250):
+        ch = chr(cp)
+        if not ch.isupper():
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        base = extra.get(ch, base)
+        if len(base) == 1 and base.isascii() and base != ch:
+            src.append(ch)
+            dst.append(base)
+    marks = [chr(cp) for cp in range(0x300, 0x370)]
+    return "".join(src) + "".join(marks), "".join(dst)
+
+
+KEY_FROM, KEY_TO = _key_table()
+_KEY = str.maketrans(KEY_FROM[: len(KEY_TO)], KEY_TO, KEY_FROM[len(KEY_TO) :])
+
+
+def subdivision_key(value: str) -> str:
+    """A subdivision value as the user-table SQL compares it: trimmed, upper-cased, accents
+    removed (`translate(upper(trim(x)), KEY_FROM, KEY_TO)`)."""
+    return value.strip().upper().translate(_KEY)
+
+
+@cache
+def subdivision_forms(country: str) -> dict[str, str]:
+    """Every way a user table may write a subdivision of `country` (as `subdivision_key`
+    makes it) → its ISO 3166-2 code: `CA`, `US-CA`, `CALIFORNIA`. Codes win over names; a
+    name two subdivisions share is left out (it stays unknown rather than guessed)."""
+    forms: dict[str, str] = {}
+    for code in subdivisions_of(country):
+        forms[code] = code
+        forms.setdefault(code.split("-", 1)[1], code)
+    names: dict[str, set[str]] = defaultdict(set)
+    for code in subdivisions_of(country):
+        names[subdivision_key(_subdivision_names()[code])].add(code)
+    for key, codes in sorted(names.items()):
+        if len(codes) == 1 and key not in forms:
+            forms[key] = next(iter(codes))
+    return forms
+
+
+def subdivision_code(country: str, value: str) -> str | None:
+    """The ISO 3166-2 code a user table means by `value` beside `country` (a code, the part
+    after the dash, or the subdivision's name in any case, with or without accents); None when
+    it names no subdivision of that country.
+
+    >>> subdivision_code("US", "CALIFORNIA"), subdivision_code("CA", "Québec"), subdivision_code("US", "Ontario")
+    ('US-CA', 'CA-QC', None)
+    """
+    return subdivision_forms(country).get(subdivision_key(value))
+
+
+@cache
+def _name_index() -> dict[str, tuple[str, ...]]:
+    """Folded name → codes (countries first): countries' name, official and common names,
+    and subdivisions' names."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            if name := getattr(c, attr, None):
+                found[_fold(name)].add(c.alpha_2)
+    for code, name in _subdivision_names().items():
+        found[_fold(name)].add(code)
+    return {k: tuple(sorted(v, key=_code_order)) for k, v in found.items()}
+
+
+def _code_order(code: str) -> tuple[bool, str]:
+    return ("-" in code, code)
+
+
+@cache
+def _alpha_3() -> dict[str, str]:
+    return {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+
+
+def _ranked(text: str, country: str | None = None) -> list[tuple[int, str]]:
+    """(rank, code) for what `text` may mean, best first: 0 an exact code, 1 an alias or
+    alpha-3 code, 2 an exact name, 3 a name prefix, 4 a fuzzy match, 5 a code close in spelling.
+    With `country`, only that country's subdivisions."""
+    code = text.strip().upper()
+    folded = _fold(text)
+    out: list[tuple[int, str]] = []
+
+    def ok(c: str) -> bool:
+        return country is None or (country_of(c) == country and "-" in c)
+
+    if country is not None:
+        if (hit := subdivision_code(country, text)) and hit.upper() != code:
+            out.append((2, hit))
+        elif hit:
+            out.append((0, hit))
+    elif code in groups() or code in _countries() or code in _subdivision_names():
+        out.append((0, code))
+    if country is None:
+        if code in ALIASES:
+            out.append((1, ALIASES[code]))
+        if code in _alpha_3():
+            out.append((1, _alpha_3()[code]))
+        # `US-California`: a subdivision named after the country's code
+        hit = subdivision_code(country_of(code), code.split("-", 1)[1]) if "-" in code else None
+        if hit:
+            out.append((2, hit))
+    if folded:
+        out.extend((2, c) for c in _name_index().get(folded, ()) if ok(c))
+        if len(folded) >= 3:
+            prefixed = sorted(
+                (c for name, codes in _name_index().items() if name.startswith(folded) for c in codes if ok(c)),
+                key=lambda c: (_code_order(c)[0], len(name_of(c)), c),
+            )
+            out.extend((3, c) for c in prefixed[:5])
+        if country is None and len(folded) >= 3:
+            with contextlib.suppress(LookupError):
+                out.extend((4, c.alpha_2) for c in pycountry.countries.search_fuzzy(text.strip())[:3])
+        pool = {_fold(name): c for c, name in sorted(_subdivision_names().items(), key=lambda kv: kv[0]) if ok(c)}
+        close = difflib.get_close_matches(folded, list(pool), n=3, cutoff=0.85 if country is None else 0.75)
+        out.extend((4, pool[name]) for name in close)
+    if not out:
+        pool_codes = list(subdivisions_of(country)) if country else list(_all_codes())
+        if country is None and "-" in code:
+            pool_codes = list(subdivisions_of(country_of(code))) or pool_codes
+        if guess := suggest(code, pool_codes):
+            out.append((5, guess))
+    seen: set[str] = set()
+    ranked = []
+    for rank, c in out:
+        if c not in seen:
+            seen.add(c)
+            ranked.append((rank, c))
+    return ranked
+
+
+def suggestions(text: str, country: str | None = None, limit: int = 5) -> list[str]:
+    """Codes `text` may mean, best first (see `_ranked`); with `country`, only its subdivisions.
+
+    >>> suggestions("California")[0], suggestions("Great Britain")[0], suggestions("Quebec")[0]
+    ('US-CA', 'GB', 'CA-QC')
+    """
+    return [c for _, c in _ranked(text, country)][:limit]
+
+
+def _suggestion_text(text: str, country: str | None = None) -> str | None:
+    """The hint for an unknown value: the best code with its name, and any other code just
+    as good by exact code or name (`Georgia`: GE (Georgia) or US-GA (Georgia))."""
+    ranked = _ranked(text, country)
+    if not ranked:
+        return None
+    first = ranked[0][0]
+    best = [c for rank, c in ranked if rank == first][:3] if first <= 2 else [ranked[0][1]]
+    return " or ".join(f"{c} ({name_of(c)})" for c in best)
+
 
 def check_code(value: object) -> str:
     """Validate and normalise one code; raise `InvalidValue` (a ValueError) with a suggestion
-    when unknown."""
+    when unknown. Aliases (`UK`, `EL`, `USA`) are normalised; a name is an error whose
+    suggestion is the code it most likely means."""
     if isinstance(value, bool) or not isinstance(value, str):
         hint = ""
         if value is False:
@@ -171,21 +361,13 @@ def check_code(value: object) -> str:
         return code
     if "-" in code and code in _subdivision_names():
         return code
-    # A country named in words: suggest its code.
-    guess: str | None = None
-    try:
-        found = pycountry.countries.lookup(value.strip())
-        guess = found.alpha_2
-    except LookupError:
-        pool = list(_all_codes())
-        if "-" in code:
-            pool = list(subdivisions_of(country_of(code))) or pool
-        guess = suggest(code, pool)
+    if code in ALIASES:
+        return ALIASES[code]
     raise InvalidValue(
         f"unknown region code {value!r}",
         code="unknown_region",
         valid=REGION_HELP + f" ({', '.join(sorted(groups()))})",
-        suggestion=f"{guess} ({name_of(guess)})" if guess else None,
+        suggestion=_suggestion_text(value),
     )
 
 
@@ -234,37 +416,66 @@ def _countries_meant(code: str, on: dt.date) -> Iterator[str]:
 
 
 def search(query: str | None = None) -> list[dict[str, object]]:
-    """Codes, names and groups matching `query` (code prefix or name substring)."""
-    rows: list[dict[str, object]] = []
+    """Groups, countries and subdivisions matching `query`, best first: the exact code (a
+    country's own subdivisions right after it), an alias or alpha-3 code, an exact name, a
+    name or code prefix, a name substring. Without a query: every group and country.
+
+    >>> [r["code"] for r in search("UK")][:2], search("California")[0]["code"]
+    (['GB', 'UA'], 'US-CA')
+    """
     today = dt.date.today()
-    for code, grp in sorted(groups().items()):
-        current = sorted(m for m, spans in grp.members.items() if any(today in s for s in spans))
-        rows.append({"code": code, "name": grp.name, "kind": "group", "members": current})
-    for code, name in sorted(_countries().items()):
+
+    def row(code: str) -> dict[str, object]:
+        if code in groups():
+            grp = groups()[code]
+            current = sorted(m for m, spans in grp.members.items() if any(today in s for s in spans))
+            return {"code": code, "name": grp.name, "kind": "group", "members": current}
+        if "-" in code:
+            return {"code": code, "name": name_of(code), "kind": "subdivision", "country": country_of(code)}
         member_of = sorted(g for g, grp in groups().items() if any(today in s for s in grp.members.get(code, ())))
-        rows.append(
-            {
-                "code": code,
-                "name": name,
-                "kind": "country",
-                "groups": member_of,
-                "subdivisions": len(subdivisions_of(code)),
-            }
-        )
-    if query:
-        q = query.strip().lower()
-        wanted = [
-            r
-            for r in rows
-            if str(r["code"]).lower() == q or q in str(r["name"]).lower() or str(r["code"]).lower().startswith(q)
-        ]
-        if "-" in q or q.upper() in _countries():
-            country = country_of(q.upper())
-            for sub in subdivisions_of(country):
-                if sub.lower().startswith(q) or q.upper() == country:
-                    wanted.append({"code": sub, "name": name_of(sub), "kind": "subdivision", "country": country})
-        rows = wanted
-    return rows
+        return {
+            "code": code,
+            "name": name_of(code),
+            "kind": "country",
+            "groups": member_of,
+            "subdivisions": len(subdivisions_of(code)),
+        }
+
+    if not query or not query.strip():
+        return [row(c) for c in sorted(groups())] + [row(c) for c in sorted(_countries())]
+    code = query.strip().upper()
+    folded = _fold(query)
+    rank: dict[str, tuple[int, int]] = {}
+
+    def add(c: str, r: int, within: int = 0) -> None:
+        if c not in rank or rank[c] > (r, within):
+            rank[c] = (r, within)
+
+    if code in groups() or code in _countries() or code in _subdivision_names():
+        add(code, 0)
+        if code in _countries():
+            for sub in subdivisions_of(code):
+                add(sub, 0, 1)
+    if code in ALIASES:
+        add(ALIASES[code], 1)
+    if code in _alpha_3():
+        add(_alpha_3()[code], 1)
+    names: list[tuple[str, str]] = [(_fold(g.name), c) for c, g in groups().items()]
+    names += [(n, c) for n, codes in _name_index().items() for c in codes]
+    for name, c in names:
+        if not folded:
+            break
+        if name == folded:
+            add(c, 2)
+        elif name.startswith(folded):
+            add(c, 3)
+        elif len(folded) >= 3 and folded in name:
+            add(c, 4)
+    for c in (*groups(), *_countries(), *_subdivision_names()):
+        if c.startswith(code) and c != code:
+            add(c, 3, 1)
+    order = sorted(rank, key=lambda c: (*rank[c], _code_order(c)))
+    return [row(c) for c in order]
 
 
 def summarize_codes(codes: Sequence[str]) -> str:
