@@ -13,7 +13,7 @@ from jurisdiction.outputs.waivers import WaiverEntry
 
 from .helpers import EXAMPLES, ROOT, cli
 
-WAIVERS = EXAMPLES / "jurisdiction.waivers.yaml"
+WAIVERS = EXAMPLES / "jurisdiction.waivers.yml"
 PLANNED = EXAMPLES / "linkedin-2024-planned-correctly.yaml"
 
 
@@ -28,7 +28,7 @@ def test_the_example_waivers_file_waives_through_check() -> None:
     assert target["status"] == "pending"
     assert target["waived"]["owner"] == "privacy@example.com"
     assert target["waived"]["expires"] == "2027-06-30"
-    assert target["waived"]["source"].endswith("jurisdiction.waivers.yaml:13")
+    assert target["waived"]["source"].endswith("jurisdiction.waivers.yml:14")
     assert [o["id"] for o in data["obligations"] if "waived" in o] == [target["id"]]
     assert all("waived" not in o for o in plain["obligations"])
     text = cli("check", PLANNED, "--today", "2024-09-20", "--waivers", WAIVERS)
@@ -41,7 +41,7 @@ def test_docs_name_the_real_waiver_fields() -> None:
     named = set(re.findall(r"`([a-z_]+)`", bullet))
     fields = set(WaiverEntry.model_fields)
     assert fields <= named, fields - named
-    assert "examples/jurisdiction.waivers.yaml" in bullet
+    assert "examples/jurisdiction.waivers.yml" in bullet
     example = WAIVERS.read_text(encoding="utf-8")
     for field in fields:
         assert re.search(rf"^#\s+{field}\s", example, re.M), field
