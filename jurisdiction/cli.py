@@ -33,6 +33,7 @@ __all__ = ["main", "run"]
 
 ENGINE_NAMES = ["auto", "rete", "native"]
 BACKENDS = ["duckdb", "spark"]
+TAXONOMY_KINDS = {"category": "data categories", "use": "data uses", "subject": "data subjects"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,6 +134,18 @@ def _parser() -> _Parser:
     jur.add_argument("--format", choices=["text", "json"], default="text")
     jur.add_argument("--rules", metavar="DIR", help="rule library whose coverage to show (default: the shipped one)")
 
+    tax = sub.add_parser(
+        "taxonomy",
+        help="list data categories, data uses and data subjects (the keys specs and rules use)",
+        description="Lists the taxonomy's keys with their descriptions. QUERY keeps the keys that start "
+        "with it or contain it, or whose name or description contains it (any case).",
+    )
+    tax.add_argument("query", nargs="?", metavar="QUERY")
+    tax.add_argument(
+        "--kind", action="append", choices=list(TAXONOMY_KINDS), help="only this kind (repeatable; default all)"
+    )
+    tax.add_argument("--format", choices=["text", "json"], default="text")
+
     serve = sub.add_parser(
         "serve",
         help="run the HTTP service (needs the `serve` extra)",
@@ -200,6 +213,7 @@ def run(
             "explain": _explain,
             "rules": _rules,
             "jurisdictions": _jurisdictions,
+            "taxonomy": _taxonomy,
             "schema": _schema,
             "serve": _serve,
             "diff": _diff,
@@ -540,6 +554,34 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             extra += f" — {STATUS_WORDS[coverage['status']].strip('*')}"
             extra += f": {', '.join(row['laws'])}" if row["laws"] else f": {coverage['why']}"  # type: ignore[arg-type]
         out.write(f"{row['code']}\t{row['name']}{extra}\n")
+    return 0
+
+
+def _taxonomy(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from jurisdiction.vocabulary.taxonomy import KIND_WORDS, list_terms
+
+    words = args.kind or list(TAXONOMY_KINDS)
+    rows = list_terms(args.query, [KIND_WORDS[w] for w in words])
+    if args.format == "json":
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    if not rows:
+        which = ", ".join(TAXONOMY_KINDS[w] for w in words)
+        err.write(
+            f"error: no key, name or description among the {which} matches {args.query!r}; "
+            "run `jurisdiction taxonomy` without a query to list every key\n"
+        )
+        return 2
+    if args.format == "json":
+        return 0
+    for word, label in TAXONOMY_KINDS.items():
+        kind = KIND_WORDS[word]
+        mine = [r for r in rows if r["kind"] == kind]
+        if not mine:
+            continue
+        out.write(f"{label} ({len(mine)}):\n")
+        for row in mine:
+            extra = " [project sub-key]" if row["origin"] == "jurisdiction" else ""
+            out.write(f"  {row['key']}{extra}\t{row['description'] or row['name']}\n")
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jurisdiction.errors import InputError, Problem, UsageError
-from jurisdiction.users.columns import EMPTY, ColumnMap
+from jurisdiction.users.columns import EMPTY, ColumnMap, ColumnUse
 from jurisdiction.users.counts import TableCounts, summarize
 from jurisdiction.users.planner import UserPlan
 from jurisdiction.users.sql import MAX_AGE, counts_sql, ids_sql, implausible_sql
@@ -340,6 +340,7 @@ def count_users(
         rows = runner.query(counts_sql(plan, cols, TABLE, runner.dialect), progress)
         seconds = time.perf_counter() - started
         counts = summarize(plan, rows, source=path, backend=runner.name, seconds=seconds, cols=cols)
+        counts = counts.model_copy(update={"columns": ColumnUse.of(columns, cols, schema)})
         check = implausible_sql(cols, TABLE, runner.dialect, plan.today)
         odd = int(runner.query(check)[0][0]) if check is not None else 0
         if odd:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jurisdiction.errors import InputError, Problem, UsageError, suggest
 
-__all__ = ["EMPTY", "ROLES", "ROLE_TYPES", "ColumnMap", "parse_column_map"]
+__all__ = ["ALIASES", "EMPTY", "ROLES", "ROLE_TYPES", "ColumnMap", "ColumnUse", "parse_column_map"]
 
 
 ROLES = ("id", "country", "subdivision", "birth_date", "age", "signed_up", "opted_out")
@@ -23,7 +23,7 @@ ROLE_TYPES: dict[str, tuple[str, ...]] = {
     "country": ("string",),
     "subdivision": ("string",),
     "birth_date": ("date", "timestamp"),
-    "age": ("integer",),
+    "age": ("integer", "float"),
     "signed_up": ("date", "timestamp"),
     "opted_out": ("boolean", "integer"),
 }
@@ -45,7 +45,9 @@ class ColumnMap(BaseModel):
         "subdivision", description="ISO 3166-2 subdivision: `US-CA`, or `CA` with the country column."
     )
     birth_date: str | None = Field("birth_date", description="Birth date (DATE); absent or null = unknown age.")
-    age: str | None = Field(None, description="Age in years at the evaluation date, instead of a birth date.")
+    age: str | None = Field(
+        "age", description="Age in years at the evaluation date (a number), where there is no birth date."
+    )
     signed_up: str | None = Field("signed_up", description="Sign-up date; before `starts` = existing data.")
     opted_out: str | None = Field("opted_out", description="True when the user has opted out of the practice.")
 
@@ -71,7 +73,7 @@ class ColumnMap(BaseModel):
             actual = col if col in schema else lowered.get(col.lower())
             if actual is None and role not in self.explicit():
                 # common names for a role left at its default (the synthetic tables use `state`)
-                actual = next((lowered[a] for a in _ALIASES.get(role, ()) if a in lowered), None)
+                actual = next((lowered[a] for a in ALIASES.get(role, ()) if a in lowered), None)
             if actual is None:
                 if role in self.explicit() or role == "country":
                     guess = suggest(col, list(schema))
@@ -97,8 +99,11 @@ class ColumnMap(BaseModel):
                     )
                 )
             found[role] = actual
-        if found.get("birth_date") and found.get("age") and "birth_date" not in self.explicit():
-            found["birth_date"] = None  # an explicit age column wins over a default birth date
+        if found.get("birth_date") and found.get("age"):
+            if "age" in self.explicit() and "birth_date" not in self.explicit():
+                found["birth_date"] = None  # an age column named in --map wins over a found birth date
+            elif "age" not in self.explicit():
+                found["age"] = None  # a birth date gives the age on the evaluation date: it wins over a found age
         if found.get("birth_date") and found.get("age"):
             problems.append(Problem("map either birth_date or age, not both", file=source, field="age"))
         if problems:
@@ -106,20 +111,55 @@ class ColumnMap(BaseModel):
         return ColumnMap.model_validate(found)
 
 
-_ALIASES = {
+# Other names a role's column is found under when --map does not name it (any case, first found)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "country": ("country_code",),
     "subdivision": ("state", "region", "province"),
     "birth_date": ("dob", "birthdate", "date_of_birth"),
-    "signed_up": ("signup_date", "created_at", "joined"),
+    "age": ("age_years",),
+    "signed_up": ("signup", "signup_date", "signed_up_at", "created_at", "joined"),
     "opted_out": ("opt_out", "opted_out_of_training"),
-    "id": ("id",),
 }
+
+
+class ColumnUse(BaseModel):
+    """The columns a count used: each role's column, whether `--map` gave it or it was found
+    under the default name or an alias, and the table's columns that no role used."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    columns: dict[str, str] = Field(default_factory=dict, description="Role → the column used for it.")
+    given: list[str] = Field(default_factory=list, description="Roles whose column --map named.")
+    guessed: list[str] = Field(
+        default_factory=list, description="Roles found without --map, under the default name or an alias."
+    )
+    ignored: list[str] = Field(default_factory=list, description="Columns of the table no role used.")
+
+    @classmethod
+    def of(cls, asked: ColumnMap, used: ColumnMap, schema: Mapping[str, str]) -> ColumnUse:
+        """How `asked` (the --map) resolved to `used` on a table with `schema`."""
+        columns = used.columns()
+        return cls(
+            columns=columns,
+            given=[r for r in columns if r in asked.explicit()],
+            guessed=[r for r in columns if r not in asked.explicit()],
+            ignored=[c for c in schema if c not in columns.values()],
+        )
+
+    def describe(self) -> str:
+        """`country=country (guessed), subdivision=state (given); ignored: plan`."""
+        used = ", ".join(
+            f"{role}={col} ({'given' if role in self.given else 'guessed'})" for role, col in self.columns.items()
+        )
+        return used + (f"; ignored: {', '.join(self.ignored)}" if self.ignored else "; no column ignored")
+
 
 _TYPE_HINT = {
     "id": "any type",
     "country": "text: ISO 3166-1 alpha-2 codes such as US, DE, NO",
     "subdivision": "text: ISO 3166-2 codes (US-CA) or their part after the dash (CA)",
     "birth_date": "a DATE column (in CSV: YYYY-MM-DD)",
-    "age": "an integer column (years)",
+    "age": "a numeric column (years)",
     "signed_up": "a DATE or TIMESTAMP column (in CSV: YYYY-MM-DD)",
     "opted_out": "a boolean column (or 0/1)",
 }

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from jurisdiction.errors import InputError, InvalidValue, Problem
 from jurisdiction.evaluation.assessment import OUT
 from jurisdiction.law.rulefile import ObligationKind, Status
-from jurisdiction.users.columns import ColumnMap
+from jurisdiction.users.columns import ColumnMap, ColumnUse
 from jurisdiction.users.planner import UNKNOWN_AGE, UserPlan, UserStep
 from jurisdiction.vocabulary.regions import check_code, groups, name_of, subdivision_code, subdivisions_of, suggestions
 
@@ -86,6 +86,9 @@ class TableCounts(BaseModel):
     not_covered_users: int = Field(0, description="Users of the table in those jurisdictions.")
     notes: list[str] = Field(default_factory=list)
     files: dict[str, str] = Field(default_factory=dict, description="Step number → id list written (Parquet).")
+    columns: ColumnUse | None = Field(
+        None, description="The column used for each role, given with --map or guessed, and the columns ignored."
+    )
 
 
 def summarize(

@@ -25,6 +25,8 @@ def render_users_text(counts: TableCounts) -> str:
         f"Affected: {c.affected:,} users in {sum(1 for j in c.jurisdictions if j.affected)} jurisdictions; "
         f"existing data: {c.existing_data:,}; age unknown: {c.unknown_age:,}",
     ]
+    if c.columns is not None:
+        lines.append(f"Columns: {c.columns.describe()}")
     if c.not_covered:
         lines.append(
             f"Not covered: {c.not_covered_users:,} affected users in {summarize_codes(c.not_covered)}, where the "

@@ -14,10 +14,12 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-__all__ = ["KINDS", "Taxonomy", "TaxonomyKind", "taxonomy"]
+__all__ = ["KINDS", "KIND_WORDS", "Taxonomy", "TaxonomyEntry", "TaxonomyKind", "list_terms", "taxonomy"]
 
 TaxonomyKind = Literal["data_category", "data_use", "data_subject"]
 KINDS: tuple[TaxonomyKind, ...] = ("data_category", "data_use", "data_subject")
+# the short word for each kind, as `jurisdiction taxonomy --kind` takes it
+KIND_WORDS: dict[str, TaxonomyKind] = {"category": "data_category", "use": "data_use", "subject": "data_subject"}
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,35 @@ def taxonomy() -> Taxonomy:
                 )
         terms[kind] = table
     return Taxonomy(terms=terms, source=str(base["source"]))
+
+
+def list_terms(query: str | None = None, kinds: Iterable[TaxonomyKind] = KINDS) -> list[dict[str, str | None]]:
+    """Every key of `kinds` (data categories, uses, subjects) with its name, parent, description
+    and origin (`fideslang` or `jurisdiction`), sorted by kind then key. With `query`, only the
+    keys that start with it or contain it, or whose name or description contains it (any case).
+
+    >>> [row["key"] for row in list_terms("genetic", ["data_category"])]
+    ['user.health_and_medical.genetic']
+    """
+    needle = (query or "").strip().lower()
+    wanted = set(kinds)
+    tax = taxonomy()
+    rows: list[dict[str, str | None]] = []
+    for kind in KINDS:
+        if kind not in wanted:
+            continue
+        for key in sorted(tax.terms[kind]):
+            term = tax.terms[kind][key]
+            if needle and not any(needle in text.lower() for text in (term.key, term.name, term.description)):
+                continue
+            rows.append(
+                {
+                    "kind": kind,
+                    "key": term.key,
+                    "name": term.name,
+                    "parent": term.parent,
+                    "description": term.description,
+                    "origin": term.origin,
+                }
+            )
+    return rows
