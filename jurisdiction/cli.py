@@ -110,7 +110,8 @@ def _parser() -> _Parser:
 
     explain = sub.add_parser("explain", help="why and why not, rule by rule")
     explain.add_argument("spec", metavar="SPEC")
-    explain.add_argument("--jurisdiction", metavar="CODE")
+    explain.add_argument("--jurisdiction", metavar="CODE", help="only this jurisdiction (a code or group)")
+    explain.add_argument("--rule", metavar="ID", help="only this law (us-ca-ccpa) or rule (us-ca-ccpa/notice-...)")
     explain.add_argument("--format", choices=["text", "json"], default="text")
     common(explain)
 
@@ -398,7 +399,7 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     practice = load_practice(args.spec)
     evaluator = Evaluator(_book(args.rules), args.engine)
-    report = explain_practice(evaluator, practice, args.today or dt.date.today(), args.jurisdiction)
+    report = explain_practice(evaluator, practice, args.today or dt.date.today(), args.jurisdiction, args.rule)
     if args.format == "json":
         out.write(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
     else:

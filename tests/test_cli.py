@@ -81,6 +81,20 @@ def test_explain_says_why_and_why_not() -> None:
     assert json.loads(js.out)["groups"][0]["jurisdictions"] == ["US-TX"]
 
 
+def test_explain_narrows_to_one_law_or_rule() -> None:
+    whole = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-CA")
+    one = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-CA",
+              "--rule", "us-ca-ccpa/secondary-use-consent")  # fmt: skip
+    assert one.code == 0, one.err
+    assert "APPLIES us-ca-ccpa/secondary-use-consent [violated" in one.out
+    assert "us-ca-ccpa/minor-sale-share-opt-in" not in one.out and "eu-gdpr" not in one.out
+    law = cli("explain", AS_HAPPENED, "--today", "2024-09-20", "--jurisdiction", "US-CA", "--rule", "us-ca-ccpa")
+    assert "us-ca-ccpa/minor-sale-share-opt-in" in law.out and "eu-gdpr" not in law.out
+    assert len(one.out) < len(law.out) < len(whole.out)
+    typo = cli("explain", AS_HAPPENED, "--rule", "us-ca-ccpa/secondary-use")
+    assert typo.code == 2 and "did you mean: us-ca-ccpa/secondary-use-consent" in typo.err
+
+
 def test_explain_and_check_agree_below_thresholds() -> None:
     """Both come from one evaluation: a law the business is too small for is not explained as
     applying (it once said "applies … no case of the condition holds")."""

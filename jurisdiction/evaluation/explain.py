@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from jurisdiction.errors import InputError, InvalidValue, Problem
+from jurisdiction.errors import InputError, InvalidValue, Problem, suggest
 from jurisdiction.evaluation.assessment import Obligation
 from jurisdiction.evaluation.evaluator import Evaluator, LawTrace
 from jurisdiction.law.facts import practice_facts
@@ -18,12 +19,14 @@ __all__ = ["explain_practice", "render_explanation"]
 
 
 def explain_practice(
-    evaluator: Evaluator, practice: Practice, today: dt.date, code: str | None = None
+    evaluator: Evaluator, practice: Practice, today: dt.date, code: str | None = None, only: str | None = None
 ) -> dict[str, Any]:
     """Why and why not, rule by rule, for each jurisdiction in scope (or `code`), grouping
-    jurisdictions whose explanation is the same. Everything comes from the evaluator's own
+    jurisdictions whose explanation is the same; `only` narrows it to one law (`us-ca-ccpa`) or
+    one rule (`us-ca-ccpa/secondary-use-consent`). Everything comes from the evaluator's own
     record of the evaluation (`Evaluator.explain`), so it cannot disagree with `check`."""
     book = evaluator.book
+    laws = _narrowed(book.laws, only)
     assessment, traces = evaluator.explain(practice, today)
     by_id = {o.id: o for o in assessment.obligations}
     scope = {j.code: j for j in assessment.jurisdictions}
@@ -45,7 +48,8 @@ def explain_practice(
             body: dict[str, Any] = {"affected": False, "reason": entry.reason if entry else "not in users.regions"}
         else:
             here = traced.get(where, {})
-            body = {"affected": True, "laws": [_law_row(law, here.get(law.id), where, by_id) for law in book.laws]}
+            rows = [_law_row(law, here.get(law.id), where, by_id, only) for law in laws]
+            body = {"affected": True, "laws": rows}
         key = repr(body)
         grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
     base = practice_facts(practice)
@@ -59,7 +63,32 @@ def explain_practice(
     }
 
 
-def _law_row(law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obligation]) -> dict[str, Any]:
+def _narrowed(laws: Sequence[Law], only: str | None) -> list[Law]:
+    """The laws `only` names (a law id, or a rule id's law); all of them when None."""
+    if only is None:
+        return list(laws)
+    law_id = only.split("/", 1)[0]
+    found = [law for law in laws if law.id == law_id and ("/" not in only or only in law.rules_by_id)]
+    if not found:
+        known = [law.id for law in laws] if "/" not in only else [r for law in laws for r in law.rules_by_id]
+        raise InputError(
+            [
+                Problem(
+                    f"no {'rule' if '/' in only else 'law'} {only!r} in the library",
+                    file="command line",
+                    field="--rule",
+                    valid="a law id (us-ca-ccpa) or a rule id (us-ca-ccpa/secondary-use-consent): `rules list`",
+                    suggestion=suggest(only, known),
+                    code="unknown_rule",
+                )
+            ]
+        )
+    return found
+
+
+def _law_row(
+    law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obligation], only: str | None = None
+) -> dict[str, Any]:
     if trace is None:
         places = "; ".join(
             f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "") for a in law.spec.law.applies
@@ -74,6 +103,8 @@ def _law_row(law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obli
         }
     rules = []
     for rt in trace.rules:
+        if only is not None and "/" in only and rt.rule != only:
+            continue
         fired = rt.rule in by_id and where in by_id[rt.rule].jurisdictions
         row: dict[str, Any] = {
             "rule": rt.rule,
