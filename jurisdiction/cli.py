@@ -85,6 +85,11 @@ def _parser() -> _Parser:
     check.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
     check.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
     check.add_argument(
+        "--detail",
+        action="store_true",
+        help="text: every obligation with its citation, source, reasons and uncertainty (default: one line per duty)",
+    )
+    check.add_argument(
         "--strict",
         action="store_true",
         help="in folders, a .yaml/.yml/.json file that is not a practice spec is an error (default: skipped, listed)",
@@ -300,7 +305,7 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 base = evaluator.evaluate(practice_from_document(parse_bytes(old, f"{args.base}:{spec.source}")), today)
         items.append(Checked(assessment, spec.source, spec.document, base, gated_change=args.base is not None))
     gate = Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered)
-    report = Report(items, gate, tuple(expired), many=len(files) > 1 or len(items) > 1)
+    report = Report(items, gate, tuple(expired), many=len(files) > 1 or len(items) > 1, detail=args.detail)
     out.write(render(args.format, report))
     return report.exit_code
 

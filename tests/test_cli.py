@@ -55,6 +55,22 @@ def test_text_report_reads_as_a_plan() -> None:
     )
 
 
+def test_text_groups_one_duty_across_laws_and_detail_shows_each() -> None:
+    compact = cli("check", AS_HAPPENED, "--today", "2024-09-20").out
+    detail = cli("check", AS_HAPPENED, "--today", "2024-09-20", "--detail").out
+    data = json.loads(cli("check", AS_HAPPENED, "--today", "2024-09-20", "--format", "json").out)
+    laws = sorted(o["law"] for o in data["obligations"] if o["id"].endswith("/secondary-use-consent"))
+    assert len(laws) > 5
+    grouped = [line for line in compact.splitlines() if line.strip().startswith("secondary-use-consent: ")]
+    assert len(grouped) == 1 and all(f"{law} (" in grouped[0] for law in laws)
+    assert f"— {len(laws)} laws" in compact
+    assert "because:" not in compact and "(--detail: every obligation" in compact
+    for law in laws:
+        assert f"{law}/secondary-use-consent in " in detail
+    assert "because:" in detail and "Already met:\n  - " in detail
+    assert len(compact.splitlines()) < len(detail.splitlines()) / 2
+
+
 def test_several_specs_give_a_json_array_and_a_summary() -> None:
     result = cli("check", AS_HAPPENED, PLANNED, "--format", "json", "--today", "2024-11-01")
     data = json.loads(result.out)

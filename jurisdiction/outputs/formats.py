@@ -39,9 +39,11 @@ def _verdict_word(verdict: str) -> str:
 def render_text(report: Report) -> str:
     out: list[str] = []
     for item in report.items:
-        out.extend(_text_one(item))
+        out.extend(_text_one(item, report.detail))
         out.append("")
     out.extend(f"expired waiver: {message}" for message in report.expired)
+    if not report.detail and any(item.assessment.obligations for item in report.items):
+        out.append("(--detail: every obligation with its citation, source, reasons and uncertainty)")
     out.append(report.summary())
     return "\n".join(out) + "\n"
 
@@ -57,7 +59,7 @@ def _uncovered_head(a: Assessment) -> str | None:
     )
 
 
-def _text_one(item: Checked) -> list[str]:
+def _text_one(item: Checked, detail: bool = True) -> list[str]:
     a = item.assessment
     lines = [
         f"{a.practice}: {a.title}",
@@ -75,7 +77,11 @@ def _text_one(item: Checked) -> list[str]:
     head = _uncovered_head(a)
     if head:
         lines.append(head)
-        lines.extend(f"  {summarize_codes(codes)}: {why}" for why, codes in a.uncovered_by_reason())
+        gaps = a.uncovered_by_reason()
+        listed = gaps if detail or len(gaps) <= _COMPACT_REASONS else gaps[:_COMPACT_REASONS]
+        lines.extend(f"  {summarize_codes(codes)}: {why}" for why, codes in listed)
+        if len(listed) < len(gaps):
+            lines.append(f"  … and {len(gaps) - len(listed)} more (--detail lists them)")
     below = sorted({law for j in a.jurisdictions for law in (j.below_thresholds or [])})
     if below:
         lines.append(f"Below applicability thresholds: {', '.join(below)}")
@@ -108,13 +114,19 @@ def _text_one(item: Checked) -> list[str]:
             lines.append(f"  {step.step}. {step.title}: due {step.due.isoformat()} [{_status_word(step.status)}]")
             if step.note:
                 lines.append(f"     ({step.note})")
-            for oid in step.obligations:
-                lines.extend(_obligation_lines(obs[oid], "     "))
+            if detail:
+                for oid in step.obligations:
+                    lines.extend(_obligation_lines(obs[oid], "     "))
+            else:
+                for group in _same_duty([obs[oid] for oid in step.obligations]):
+                    lines.extend(_duty_lines(group, "     "))
     met = [o for o in a.obligations if o.status == "met"]
-    if met:
+    if met and detail:
         lines.append("Already met:")
         for o in met:
             lines.append(f"  - {o.id} ({summarize_codes(o.jurisdictions)}): {o.citation}")
+    elif met:
+        lines.append(f"Already met: {len(met)} obligation{'s' if len(met) != 1 else ''} (--detail lists them)")
     waived = [o for o in a.obligations if o.waived is not None]
     if waived:
         lines.append("Waived (not counted toward the verdict):")
@@ -130,12 +142,56 @@ def _text_one(item: Checked) -> list[str]:
     return lines
 
 
-def _obligation_lines(o: Obligation, pad: str) -> list[str]:
+_COMPACT_REASONS = 8
+
+
+def _same_duty(obligations: list[Obligation]) -> list[list[Obligation]]:
+    """Obligations of one plan step grouped by duty: the same rule name in different laws
+    (`secondary-use-consent` of ten state laws) and the same severity; worst status first."""
+    groups: dict[tuple[str, str], list[Obligation]] = {}
+    for o in obligations:
+        groups.setdefault((o.id.split("/", 1)[-1], o.severity), []).append(o)
+    rank = {"violated": 0, "pending": 1, "met": 2}
+    return [sorted(group, key=lambda o: (rank[o.status], o.due, o.id)) for group in groups.values()]
+
+
+def _duty_lines(group: list[Obligation], pad: str) -> list[str]:
+    """One duty, compact: an obligation alone keeps its citation and source; several laws'
+    obligations share one line naming the laws, with each one's status where they differ
+    (`--detail` shows each in full)."""
+    if len(group) == 1:
+        o = group[0]
+        return [
+            f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{_flags(o)}",
+            f"{pad}  {o.id} in {summarize_codes(o.jurisdictions)}: {o.citation} <{o.url}>",
+        ]
+    worst = group[0]
+    mixed = len({(o.status, o.due) for o in group}) > 1
+    flags = " [warning]" if worst.severity == "warning" else ""
+    unverified = sum(1 for o in group if not o.verified)
+    flags += f" [unverified: {unverified} of {len(group)}]" if unverified else ""
+    waived = sum(1 for o in group if o.waived is not None)
+    flags += f" [waived: {waived} of {len(group)}]" if waived else ""
+
+    def law(o: Obligation) -> str:
+        where = summarize_codes(o.jurisdictions)
+        return f"{o.id.split('/', 1)[0]} ({where}{f', {_status_word(o.status)} {o.due}' if mixed else ''})"
+
+    return [
+        f"{pad}- {worst.title} [{_status_word(worst.status)}, due {worst.due.isoformat()}]{flags} — {len(group)} laws",
+        f"{pad}  {worst.id.split('/', 1)[-1]}: {', '.join(law(o) for o in group)}",
+    ]
+
+
+def _flags(o: Obligation) -> str:
     flag = " [warning]" if o.severity == "warning" else ""
     flag += "" if o.verified else " [unverified]"
-    flag += " [waived]" if o.waived is not None else ""
+    return flag + (" [waived]" if o.waived is not None else "")
+
+
+def _obligation_lines(o: Obligation, pad: str) -> list[str]:
     lines = [
-        f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{flag}",
+        f"{pad}- {o.title} [{_status_word(o.status)}, due {o.due.isoformat()}]{_flags(o)}",
         f"{pad}  {o.id} in {summarize_codes(o.jurisdictions)}",
         f"{pad}  {o.citation} <{o.url}>",
     ]

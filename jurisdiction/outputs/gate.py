@@ -176,6 +176,7 @@ class Report:
     gate: Gate = field(default_factory=Gate)
     expired: Sequence[str] = field(default_factory=tuple)
     many: bool = False
+    detail: bool = True  # text: every obligation in full (False: the same duty across laws on one line)
 
     @property
     def assessments(self) -> list[Assessment]:
