@@ -24,6 +24,7 @@ from jurisdiction.law.casefiles import test_file_problems
 from jurisdiction.law.compiler import CompiledCondition, compile_file
 from jurisdiction.law.coverage import Coverage, CoverageFile, JurisdictionCoverage
 from jurisdiction.law.rulefile import Parameter, ParamValue, Rule, RuleFile, TestFile
+from jurisdiction.reading.cache import load_cached, store_cached
 from jurisdiction.reading.loading import Document, parse_bytes, read_file
 from jurisdiction.reading.validate import validate_model
 from jurisdiction.vocabulary.regions import Interval, country_of, membership
@@ -256,17 +257,28 @@ class RuleBook:
             )
         )
         problems: list[Problem] = []
-        laws: list[Law] = []
-        tests: list[tuple[str, TestFile, Document]] = []
-        coverage = Coverage()
-        hosts: dict[str, str] = {}
-        digest = hashlib.sha256()
+        blobs: list[tuple[Path, str, bytes]] = []
         for file in files:
             if file.name.endswith(TEST_SUFFIXES) and not with_tests:
                 continue
             shown = str(file if root.is_file() else file.relative_to(root.parent) if root.parent != file else file)
             try:
-                blob = read_file(file, shown)
+                blobs.append((file, shown, read_file(file, shown)))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        # the same files, bytes and place (shown paths name it) give the same book: built once
+        key = [str(root.resolve()).encode(), b"tests" if with_tests else b""]
+        key += [shown.encode() + b"\0" + blob for _, shown, blob in blobs]
+        cached = None if problems else load_cached(key)
+        if isinstance(cached, RuleBook):
+            return cached
+        laws: list[Law] = []
+        tests: list[tuple[str, TestFile, Document]] = []
+        coverage = Coverage()
+        hosts: dict[str, str] = {}
+        digest = hashlib.sha256()
+        for file, shown, blob in blobs:
+            try:
                 doc = parse_bytes(blob, shown)
                 if file.parent == root and file.name == COVERAGE_FILE:
                     researched = validate_model(doc, CoverageFile, error=RuleError)
@@ -318,7 +330,9 @@ class RuleBook:
             raise RuleError(sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0)))
         laws.sort(key=lambda law: law.id)
         revision = f"{__version__}+{digest.hexdigest()[:16]}"
-        return cls(str(root), tuple(laws), conditions, tuple(tests), revision, coverage, hosts)
+        book = cls(str(root), tuple(laws), conditions, tuple(tests), revision, coverage, hosts)
+        store_cached(key, book)
+        return book
 
     @cached_property
     def law_ids(self) -> tuple[str, ...]:
