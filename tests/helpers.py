@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,3 +37,12 @@ def library() -> RuleBook:
     """The shipped library with its test files, loaded once per test session (for tests that
     parametrize over it at collection; test bodies take the `book` fixture)."""
     return RuleBook.load(RULES, with_tests=True)
+
+
+def spark_ready() -> bool:
+    """pyspark is installed (the spark extra) and Java is on the PATH."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import load_practice
 from jurisdiction.vocabulary.regions import check_code, search, subdivision_code, suggestions
+from tests.helpers import spark_ready
 
 from .helpers import EXAMPLES, cli
 
@@ -200,15 +200,7 @@ def test_user_table_country_alias_is_reported_with_its_code(tmp_path: Path) -> N
     assert r.code == 2 and "'UK' is not a valid country code" in r.err and "GB (United Kingdom)" in r.err
 
 
-def _spark_ready() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("java") is not None
-
-
-@pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (the spark extra) and Java")
+@pytest.mark.skipif(not spark_ready(), reason="needs pyspark (the spark extra) and Java")
 def test_spark_reads_subdivision_names_like_duckdb(tmp_path: Path, native: Evaluator) -> None:
     from jurisdiction.users import ColumnMap, plan_users
     from jurisdiction.users.backends import SparkBackend, count_users

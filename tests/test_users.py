@@ -16,6 +16,7 @@ from jurisdiction.cli import run
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import load_practice
 from jurisdiction.users import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
+from tests.helpers import spark_ready
 
 from .helpers import EXAMPLES, cli
 
@@ -192,15 +193,7 @@ def test_missing_table_and_no_table(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------ Spark
 
 
-def _spark_ready() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("java") is not None
-
-
-@pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (the spark extra) and Java")
+@pytest.mark.skipif(not spark_ready(), reason="needs pyspark (the spark extra) and Java")
 @pytest.mark.parametrize(("spec", "today"), CASES, ids=["linkedin", "kids"])
 def test_spark_gives_the_same_counts_as_duckdb(spec: Path, today: dt.date, table: Path, evaluator: Evaluator) -> None:
     from jurisdiction.users.backends import SparkBackend

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.practice.specs import load_practice
 from jurisdiction.users import ColumnMap, counts_sql, plan_users, reference_rows
+from tests.helpers import spark_ready
 
 from .helpers import EXAMPLES, cli
 
@@ -135,15 +135,7 @@ def _sorted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda r: tuple((x is None, str(x)) for x in r))
 
 
-def _spark_ready() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("java") is not None
-
-
-@pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (the spark extra) and Java")
+@pytest.mark.skipif(not spark_ready(), reason="needs pyspark (the spark extra) and Java")
 def test_an_age_column_counts_the_same_on_spark(tmp_path: Path, evaluator: Evaluator) -> None:
     pytest.importorskip("duckdb")
     from jurisdiction.users.backends import SparkBackend, count_users
