@@ -132,7 +132,7 @@ SPEC_CASES = {
     "nul_byte": (11, None, ("NUL byte",), None, None),
     "deep_nesting": (3, None, ("nesting is deeper than 48 levels",), None, None),
     "json_syntax": (4, None, ("not valid JSON: Expecting ',' delimiter",), None, None),
-    "json_trailing_comma": (4, None, ("not valid JSON",), "JSON, since the file's name ends in .json", None),
+    "json_trailing_comma": (3, None, ("not valid JSON",), "JSON, since the file's name ends in .json", None),
 }
 
 
