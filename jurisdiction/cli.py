@@ -10,22 +10,27 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from jurisdiction._version import __version__
-from jurisdiction.errors import InputError, JurisdictionError, UsageError
+from jurisdiction.errors import InputError, JurisdictionError, Problem, UsageError
 from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.batch import gc_paused
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulebook import RuleBook
-from jurisdiction.outputs.formats import FORMATS, render
-from jurisdiction.outputs.gate import FAIL_ON
+from jurisdiction.outputs.formats import FORMATS, stream
+from jurisdiction.outputs.gate import FAIL_ON, Checked
 from jurisdiction.outputs.waivers import Waivers
+from jurisdiction.practice.inputs import Skipped, Spec
 from jurisdiction.practice.model import Practice
 
 __all__ = ["main", "run"]
@@ -269,45 +274,115 @@ def _book(path: str | None, with_tests: bool = False) -> RuleBook:
     return RuleBook.load(path, with_tests=with_tests)
 
 
+# specs read and evaluated at a time: a folder gate holds one chunk, never the whole folder
+CHUNK = 64
+# output is held back until every spec is read (bad input means an error and no output): in
+# memory up to this size, then in a temporary file
+HELD_IN_MEMORY = 8 * 2**20
+
+
 def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from jurisdiction.outputs.gate import Checked, Gate, Report
-    from jurisdiction.practice.inputs import git_show, read_inputs, spec_files
-    from jurisdiction.practice.specs import practice_from_document
-    from jurisdiction.reading.loading import parse_bytes
+    from jurisdiction.errors import SpecError
+    from jurisdiction.outputs.gate import Gate, Report
+    from jurisdiction.practice.inputs import spec_files
 
     files = spec_files(args.paths, args.include or (), args.exclude or ())
-    scanned = () if args.strict else set(files) - set(args.paths)
-    inputs = read_inputs(
-        files, stdin=args.stdin, stdin_name=args.stdin_filename, fides_facts=args.fides_facts, scanned=scanned
-    )
-    for skip in inputs.skipped:
-        err.write(f"skipped {skip.source}: {skip.why} (--strict makes this an error)\n")
-    specs = inputs.specs
-    if not specs:
-        raise UsageError("none of the files found is a practice spec (see the skipped files above)")
-    _unique_ids([s.practice for s in specs])
     book = _book(args.rules)
-    evaluator = Evaluator(book, args.engine)
-    today = args.today or dt.date.today()
-    waivers = _waivers(args, book)
-    assessments = _evaluate(evaluator, [s.practice for s in specs], today, err)
-    items = []
-    expired: list[str] = []
-    for spec, assessment in zip(specs, assessments, strict=True):
-        assessment, gone = waivers.apply(assessment, today)
-        expired.extend(gone)
+    run = _Run(args, Evaluator(book, args.engine), args.today or dt.date.today(), _waivers(args, book), err)
+    items = run.checked(files, scanned=() if args.strict else set(files) - set(args.paths))
+    first = list(itertools.islice(items, 2))  # one spec or many: the JSON output's shape
+    gate = Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered)
+    many = len(files) > 1 or len(first) > 1
+    report = Report(itertools.chain(first, items), gate, run.expired, many=many, detail=args.detail)
+    with tempfile.SpooledTemporaryFile(max_size=HELD_IN_MEMORY, mode="w+", encoding="utf-8") as held:
+        for piece in stream(args.format, report):
+            held.write(piece)
+        if run.problems:
+            raise SpecError(run.problems)
+        if run.duplicates:
+            raise UsageError(
+                f"practice ids must be unique across the specs checked together: {', '.join(sorted(run.duplicates))}"
+            )
+        if not report.tally.specs:
+            raise UsageError("none of the files found is a practice spec (see the skipped files above)")
+        held.seek(0)
+        shutil.copyfileobj(held, out)
+    return report.exit_code
+
+
+class _Run:
+    """One `check` over many files, read and evaluated a chunk at a time. Bad files are
+    noted in `problems` (and the rest still read, so every problem is listed at once)."""
+
+    def __init__(self, args: argparse.Namespace, evaluator: Evaluator, today: dt.date, waivers: Waivers, err: IO[str]):
+        self.args, self.evaluator, self.today, self.waivers, self.err = args, evaluator, today, waivers, err
+        self.problems: list[Problem] = []
+        self.expired: list[str] = []
+        self.duplicates: set[str] = set()
+        self.ids: set[str] = set()
+
+    def checked(self, files: Sequence[str], scanned: Collection[str]) -> Iterator[Checked]:
+
+        progress = len(files) >= 50 and getattr(self.err, "isatty", lambda: False)()
+        for start in range(0, len(files), CHUNK):
+            # the collector off while a chunk is read, evaluated and written (it found nothing to
+            # free and took half the time); on between chunks, so garbage is bounded by a chunk
+            with gc_paused():
+                specs = []
+                for raw in files[start : start + CHUNK]:
+                    found = self.read(raw, raw in scanned)
+                    if isinstance(found, Skipped):
+                        self.err.write(f"skipped {found.source}: {found.why} (--strict makes this an error)\n")
+                        continue
+                    specs.extend(found)
+                if self.problems:  # the run ends in an error: read on for more, evaluate nothing
+                    continue
+                practices = [s.practice for s in specs]
+                for spec, assessment in zip(specs, self.evaluator.evaluate_many(practices, self.today), strict=True):
+                    yield self.item(spec, assessment)
+            if progress:
+                done = min(len(files), start + CHUNK)
+                filled = done * 30 // len(files)
+                self.err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{len(files)} files")
+                self.err.flush()
+        if progress:
+            self.err.write("\n")
+
+    def read(self, raw: str, lenient: bool) -> list[Spec] | Skipped:
+        from jurisdiction.practice.inputs import read_one
+
+        args = self.args
+        try:
+            found = read_one(
+                raw, stdin=args.stdin, stdin_name=args.stdin_filename, fides_facts=args.fides_facts, lenient=lenient
+            )
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return []
+        for spec in found if isinstance(found, list) else ():
+            if spec.practice.id in self.ids:
+                self.duplicates.add(spec.practice.id)
+            self.ids.add(spec.practice.id)
+        return found
+
+    def item(self, spec: Spec, assessment: Assessment) -> Checked:
+        from jurisdiction.outputs.gate import Checked
+        from jurisdiction.practice.inputs import git_show
+        from jurisdiction.practice.specs import practice_from_document
+        from jurisdiction.reading.loading import parse_bytes
+
+        assessment, gone = self.waivers.apply(assessment, self.today)
+        self.expired.extend(gone)
         base = None
-        if args.base is not None:
+        ref = self.args.base
+        if ref is not None:
             if spec.path is None:
                 raise UsageError("--base compares files with their git history; standard input has none")
-            old = git_show(spec.path, args.base)
+            old = git_show(spec.path, ref)
             if old is not None:
-                base = evaluator.evaluate(practice_from_document(parse_bytes(old, f"{args.base}:{spec.source}")), today)
-        items.append(Checked(assessment, spec.source, spec.document, base, gated_change=args.base is not None))
-    gate = Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered)
-    report = Report(items, gate, tuple(expired), many=len(files) > 1 or len(items) > 1, detail=args.detail)
-    out.write(render(args.format, report))
-    return report.exit_code
+                earlier = practice_from_document(parse_bytes(old, f"{ref}:{spec.source}"))
+                base = self.evaluator.evaluate(earlier, self.today)
+        return Checked(assessment, spec.source, spec.document, base, gated_change=ref is not None)
 
 
 def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -381,21 +456,6 @@ def _waivers(args: argparse.Namespace, book: RuleBook) -> Waivers:
     if args.waivers:
         return load_waivers(args.waivers, book.rules)
     return load_waivers(DEFAULT_FILE, book.rules, required=False)
-
-
-def _evaluate(evaluator: Evaluator, practices: list[Practice], today: dt.date, err: IO[str]) -> list[Assessment]:
-    """Evaluate, with a progress bar on stderr for long runs when stderr is a terminal."""
-    if len(practices) < 50 or not getattr(err, "isatty", lambda: False)():
-        return evaluator.evaluate_many(practices, today)
-    done: list[Assessment] = []
-    step = max(1, len(practices) // 50)
-    for start in range(0, len(practices), step):
-        done.extend(evaluator.evaluate_many(practices[start : start + step], today))
-        filled = len(done) * 30 // len(practices)
-        err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {len(done)}/{len(practices)} specs")
-        err.flush()
-    err.write("\n")
-    return done
 
 
 def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -147,8 +147,10 @@ def test_junit_counts(name: str) -> None:
 
 
 GITHUB_LINE = re.compile(r"^::(error|warning|notice) file=[^,:]+,line=\d+,title=[^:]+::.+$|^::(group|endgroup)::.*$")
-# findings beyond GitHub's 10 annotations per level, written as plain log lines
+# every finding, as a plain log line in its spec's group (the most telling are annotated too)
 GITHUB_PLAIN = re.compile(r"^(error|warning|notice) \S+:\d+ .+: .+$")
+GITHUB_PLAIN_PARTS = re.compile(r"^(error|warning|notice) \S+:(\d+) ")
+GITHUB_ANNOTATION_PARTS = re.compile(r"^::(error|warning|notice) file=[^,]+,line=(\d+),")
 GITHUB_SUMMARY = re.compile(r"^::(error|notice) title=jurisdiction gate (passed|failed)::\d+ specs?, ")
 
 
@@ -162,7 +164,13 @@ def test_github_annotations(name: str) -> None:
     for level in ("error", "warning", "notice"):
         assert sum(1 for line in lines if line.startswith(f"::{level} ")) <= 10
     assessment = json.loads(check(name, "--format", "json").out)
-    errors = [line for line in lines[:-1] if line.startswith(("::error ", "error "))]
+    errors = [line for line in lines[:-1] if line.startswith("error ")]
+    # each annotation repeats a finding logged in the group above it
+    logged = {(m.group(1), m.group(2)) for m in map(GITHUB_PLAIN_PARTS.match, lines) if m}
+    for line in lines[:-1]:
+        if line.startswith("::") and not line.startswith(("::group::", "::endgroup::")):
+            annotated = GITHUB_ANNOTATION_PARTS.match(line)
+            assert annotated and (annotated.group(1), annotated.group(2)) in logged, line
     blocking = [
         o
         for o in assessment["obligations"]
@@ -184,7 +192,9 @@ def test_big_answers_fit_github(tmp_path: Path) -> None:
     for level in ("error", "warning", "notice"):
         assert sum(1 for line in github if line.startswith(f"::{level} ")) <= 10
     plain = [line for line in github if GITHUB_PLAIN.match(line)]
-    assert plain and f"{len(plain)} more findings in this log" in github[-1]
+    annotated = [line for line in github[:-1] if re.match(r"^::(error|warning|notice) file=", line)]
+    assert len(plain) >= findings  # every obligation owed (and each coverage gap) is in the log
+    assert f"{len(plain) - len(annotated)} more findings in this log" in github[-1]
     markdown = cli("check", spec, "--today", "2026-12-01", "--format", "markdown").out
     assert len(markdown) <= 65_536
     assert "Trimmed to fit one pull-request comment" in markdown and "--format json" in markdown

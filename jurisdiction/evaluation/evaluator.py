@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Protocol
 from jurisdiction.engines import Engine, FactSet, Matches, make_engine
 from jurisdiction.engines.native import is_local
 from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
-from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
+from jurisdiction.evaluation.batch import evaluate_in_processes, gc_paused, plan_workers
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
@@ -265,10 +265,11 @@ class Evaluator:
         """Every practice as of `today`, in order. Big batches run on a process pool (one
         process per core; `workers` overrides), small ones in-process: `jurisdiction.evaluation.batch`."""
         processes = plan_workers(len(practices), workers)
-        if processes == 1 or self.engine.name not in ("native", "rete"):
-            return [self._evaluate(p, today) for p in practices]
-        make = functools.partial(Evaluator, self.book, self.engine.name)
-        return evaluate_in_processes(self, make, practices, today, processes)
+        with gc_paused():
+            if processes == 1 or self.engine.name not in ("native", "rete"):
+                return [self._evaluate(p, today) for p in practices]
+            make = functools.partial(Evaluator, self.book, self.engine.name)
+            return evaluate_in_processes(self, make, practices, today, processes)
 
     def evaluate_plain(self, practice: Practice, today: dt.date) -> PlainAssessment:
         """The assessment as plain data, for a caller that only serialises it (the HTTP

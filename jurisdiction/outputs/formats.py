@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from xml.etree import ElementTree as ET
 
 from jurisdiction._version import __version__
@@ -19,13 +20,31 @@ from jurisdiction.evaluation.assessment import Assessment, Obligation
 from jurisdiction.outputs.gate import Checked, Report, worsening
 from jurisdiction.vocabulary.regions import summarize_codes
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "render", "stream"]
 
 
-def render_json(report: Report) -> str:
-    payload = [a.model_dump(mode="json", exclude_none=True) for a in report.assessments]
-    body = payload if report.many else payload[0]
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+def stream_json(report: Report) -> Iterator[str]:
+    """The assessments: one object, or (`many`) an array written one element at a time."""
+    if not report.many:
+        for item in report.each():
+            yield _json(item.assessment.model_dump(mode="json", exclude_none=True)) + "\n"
+        return
+    yield "["
+    sep = "\n"
+    for item in report.each():
+        yield sep + _indented(_json(item.assessment.model_dump(mode="json", exclude_none=True)), 2)
+        sep = ",\n"
+    yield "\n]\n" if sep != "\n" else "]\n"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _indented(text: str, n: int) -> str:
+    """`text` (a JSON value rendered with indent=2) as an element nested `n` spaces deep."""
+    pad = " " * n
+    return pad + text.replace("\n", "\n" + pad)
 
 
 def _status_word(status: str) -> str:
@@ -36,16 +55,16 @@ def _verdict_word(verdict: str) -> str:
     return verdict.upper().replace("_", " ")
 
 
-def render_text(report: Report) -> str:
-    out: list[str] = []
-    for item in report.items:
-        out.extend(_text_one(item, report.detail))
-        out.append("")
-    out.extend(f"expired waiver: {message}" for message in report.expired)
-    if not report.detail and any(item.assessment.obligations for item in report.items):
+def stream_text(report: Report) -> Iterator[str]:
+    owes = False
+    for item in report.each():
+        owes = owes or bool(item.assessment.obligations)
+        yield "\n".join(_text_one(item, report.detail)) + "\n\n"
+    out = [f"expired waiver: {message}" for message in report.expired]
+    if not report.detail and owes:
         out.append("(--detail: every obligation with its citation, source, reasons and uncertainty)")
     out.append(report.summary())
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
 
 
 def _uncovered_head(a: Assessment) -> str | None:
@@ -218,29 +237,49 @@ _TRIMMED = (
 )
 
 
-def render_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
+def stream_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> Iterator[str]:
     """A pull-request comment: every obligation with its citation when it fits in `limit`
     characters; else without the obligation details, then without the plans, then as many
-    specs' headlines as fit, saying what was left out and where the rest is."""
+    specs' headlines as fit, saying what was left out and where the rest is. Each rendering is
+    kept only while it can still fit, so a folder of any size costs at most a few comments."""
+    bodies: dict[int, list[str] | None] = {2: [], 1: [], 0: [], -1: []}
+    sizes = dict.fromkeys(bodies, 0)
+    specs = 0
+    for item in report.each():
+        specs += 1
+        for detail, body in bodies.items():
+            if body is None:
+                continue
+            block = "\n".join(_markdown_item(item, detail)) + "\n"
+            if detail >= 0 and sizes[detail] + len(block) > limit:
+                bodies[detail] = None  # cannot fit any more: this rendering is out
+            elif detail < 0 and sizes[detail] + len(block) + 40 > limit:
+                bodies[detail] = None
+            else:
+                body.append(block)
+                sizes[detail] += len(block)
     head = [f"## jurisdiction: {report.summary()}", ""]
     head.extend(f"> **Expired waiver**: {_md(message)}" for message in report.expired)
     left_out = {2: "", 1: "obligation details left out", 0: "plans and obligation details left out"}
     for detail in (2, 1, 0):
-        body = [line for item in report.items for line in _markdown_item(item, detail)]
+        body = bodies[detail]
+        if body is None:
+            continue
         note = [_TRIMMED.format(left_out=left_out[detail]), ""] if detail < 2 else []
-        text = "\n".join(head + note + body).rstrip() + "\n"
+        text = ("\n".join(head + note) + "\n" + "".join(body)).rstrip() + "\n"
         if len(text) <= limit:
-            return text
+            yield text
+            return
     # still too long (very many specs): as many headlines as fit
     last = _TRIMMED.format(left_out="only the first specs' headlines are shown")
     out = "\n".join([*head, last, ""]) + "\n"
-    for n, item in enumerate(report.items):
-        block = "\n".join(_markdown_item(item, -1)) + "\n"
-        tail = f"… and {len(report.items) - n} more specs.\n"
+    shown = 0
+    for block in bodies[-1] or []:
         if len(out) + len(block) + 40 > limit:
-            return out + tail
+            break
         out += block
-    return out
+        shown += 1
+    yield out + (f"… and {specs - shown} more specs.\n" if shown < specs else "")
 
 
 def _markdown_item(item: Checked, detail: int) -> list[str]:
@@ -316,82 +355,21 @@ COVERAGE_SARIF_RULE: dict[str, object] = {
 }
 
 
-def render_sarif(report: Report) -> str:
+def stream_sarif(report: Report) -> Iterator[str]:
+    """One SARIF log, its results written as the specs are read (so the results come before
+    the tool's list of the rules they name)."""
     rules: dict[str, dict[str, object]] = {}
-    results = []
-    for item in report.items:
-        for o in item.assessment.obligations:
-            if o.status == "met":
-                continue
-            rules.setdefault(
-                o.id,
-                {
-                    "id": o.id,
-                    "name": o.id.split("/", 1)[1],
-                    "shortDescription": {"text": o.title},
-                    "helpUri": o.url,
-                    "properties": {"law": o.law, "kind": o.kind, "citation": o.citation, "verified": o.verified},
-                },
-            )
-            field = item.field_of(o.fields)
-            result: dict[str, object] = {
-                "ruleId": o.id,
-                "level": report.level(item, o),
-                "message": {
-                    "text": f"{o.title} [{o.status}, due {o.due}] in {summarize_codes(o.jurisdictions)}: "
-                    + "; ".join(o.because[1:])
-                    + f" ({o.citation})"
-                },
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": item.source},
-                            "region": {"startLine": item.line_of(field)},
-                        }
-                    }
-                ],
-                "properties": {
-                    "practice": item.assessment.practice,
-                    "status": o.status,
-                    "due": str(o.due),
-                    "jurisdictions": o.jurisdictions,
-                    "fields": o.fields,
-                },
-            }
-            if o.waived is not None:
-                result["suppressions"] = [
-                    {
-                        "kind": "external",
-                        "justification": o.waived.reason,
-                        "location": {
-                            "physicalLocation": {"artifactLocation": {"uri": o.waived.source.rsplit(":", 1)[0]}}
-                        },
-                    }
-                ]
-            results.append(result)
-        gaps = set(item.uncovered)
-        for why, codes in item.assessment.uncovered_by_reason():
-            rules.setdefault(COVERAGE_RULE, COVERAGE_SARIF_RULE)
-            level = "error" if gaps & set(codes) and report.gate.fail_on != "never" else "warning"
-            if report.gate.accept_uncovered:
-                level = "note"
-            results.append(
-                {
-                    "ruleId": COVERAGE_RULE,
-                    "level": level,
-                    "message": {"text": f"{summarize_codes(codes)}: {why}; nothing here says they are clear"},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": item.source},
-                                "region": {"startLine": item.line_of("users.regions")},
-                            }
-                        }
-                    ],
-                    "properties": {"practice": item.assessment.practice, "jurisdictions": codes},
-                }
-            )
-    run = {
+    yield (
+        '{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n  "version": "2.1.0",\n'
+        '  "runs": [\n    {\n      "results": ['
+    )
+    sep = "\n"
+    for item in report.each():
+        for result in _sarif_results(report, item, rules):
+            yield sep + _indented(_json(result), 8)
+            sep = ",\n"
+    yield "\n      ],\n" if sep != "\n" else "],\n"
+    rest = {
         "tool": {
             "driver": {
                 "name": "jurisdiction",
@@ -400,7 +378,6 @@ def render_sarif(report: Report) -> str:
                 "rules": [rules[k] for k in sorted(rules)],
             }
         },
-        "results": results,
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -409,57 +386,137 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    members = _indented(_json(rest), 4)  # "    {\n      "tool": ...\n    }": the run's other members
+    yield members[members.index("\n") + 1 : members.rindex("\n")] + "\n    }\n  ]\n}\n"
+
+
+def _sarif_results(report: Report, item: Checked, rules: dict[str, dict[str, object]]) -> Iterator[dict[str, object]]:
+    """One spec's SARIF results (noting in `rules` the rules they name)."""
+    for o in item.assessment.obligations:
+        if o.status == "met":
+            continue
+        rules.setdefault(
+            o.id,
+            {
+                "id": o.id,
+                "name": o.id.split("/", 1)[1],
+                "shortDescription": {"text": o.title},
+                "helpUri": o.url,
+                "properties": {"law": o.law, "kind": o.kind, "citation": o.citation, "verified": o.verified},
+            },
+        )
+        field = item.field_of(o.fields)
+        result: dict[str, object] = {
+            "ruleId": o.id,
+            "level": report.level(item, o),
+            "message": {
+                "text": f"{o.title} [{o.status}, due {o.due}] in {summarize_codes(o.jurisdictions)}: "
+                + "; ".join(o.because[1:])
+                + f" ({o.citation})"
+            },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": item.source},
+                        "region": {"startLine": item.line_of(field)},
+                    }
+                }
+            ],
+            "properties": {
+                "practice": item.assessment.practice,
+                "status": o.status,
+                "due": str(o.due),
+                "jurisdictions": o.jurisdictions,
+                "fields": o.fields,
+            },
+        }
+        if o.waived is not None:
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "justification": o.waived.reason,
+                    "location": {"physicalLocation": {"artifactLocation": {"uri": o.waived.source.rsplit(":", 1)[0]}}},
+                }
+            ]
+        yield result
+    gaps = set(item.uncovered)
+    for why, codes in item.assessment.uncovered_by_reason():
+        rules.setdefault(COVERAGE_RULE, COVERAGE_SARIF_RULE)
+        level = "error" if gaps & set(codes) and report.gate.fail_on != "never" else "warning"
+        if report.gate.accept_uncovered:
+            level = "note"
+        yield (
+            {
+                "ruleId": COVERAGE_RULE,
+                "level": level,
+                "message": {"text": f"{summarize_codes(codes)}: {why}; nothing here says they are clear"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": item.source},
+                            "region": {"startLine": item.line_of("users.regions")},
+                        }
+                    }
+                ],
+                "properties": {"practice": item.assessment.practice, "jurisdictions": codes},
+            }
+        )
 
 
 # -- JUnit XML: a test case per spec and jurisdiction ---------------------------------------------
-def render_junit(report: Report) -> str:
-    suites = ET.Element("testsuites", name="jurisdiction")
+def stream_junit(report: Report) -> Iterator[str]:
+    """JUnit XML. The root carries the totals, so the suites wait in a spooled file (memory up
+    to a few MiB, then disk) until the last spec is read."""
     total = failures = 0
-    for item in report.items:
-        a = item.assessment
-        suite = ET.SubElement(suites, "testsuite", name=a.practice)
-        cases = fails = 0
-        for j in a.jurisdictions:
-            case = ET.SubElement(suite, "testcase", classname=a.practice, name=f"{j.code} {j.name}", file=item.source)
-            cases += 1
-            if not j.affected:
-                ET.SubElement(case, "skipped", message=j.reason or "not affected")
-                continue
-            owed = [o for o in a.obligations if j.code in o.jurisdictions and o.status != "met"]
-            failing = [o for o in owed if report.level(item, o) == "error"]
-            gap = j.coverage is not None and not j.coverage.covered
-            if (
-                gap
-                and j.coverage is not None
-                and j.code in item.uncovered
-                and not report.gate.passes([], None, [j.code])
-            ):
-                fails += 1
-                ET.SubElement(
-                    case, "failure", message="not covered by the rule library", type="coverage"
-                ).text = f"{j.code}: {j.coverage.why}; nothing here says it is clear (--accept-uncovered accepts it)"
-            elif failing:
-                fails += 1
-                text = "\n".join(f"{o.id} [{o.status}, due {o.due}] {o.title} ({o.citation}; {o.url})" for o in failing)
-                ET.SubElement(
-                    case,
-                    "failure",
-                    message=f"{len(failing)} obligation(s) at or past --fail-on {report.gate.fail_on}",
-                    type="obligations",
-                ).text = text
-            elif owed:
-                ET.SubElement(case, "system-out").text = "\n".join(f"{o.id} [{o.status}, due {o.due}]" for o in owed)
-        suite.set("tests", str(cases))
-        suite.set("failures", str(fails))
-        suite.set("skipped", str(sum(1 for j in a.jurisdictions if not j.affected)))
-        total += cases
-        failures += fails
-    suites.set("tests", str(total))
-    suites.set("failures", str(failures))
-    ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    with tempfile.SpooledTemporaryFile(max_size=4 * 2**20, mode="w+", encoding="utf-8") as suites:
+        for item in report.each():
+            suite, cases, fails = _junit_suite(report, item)
+            total += cases
+            failures += fails
+            ET.indent(suite, level=1)
+            suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
+        yield "<?xml version='1.0' encoding='utf-8'?>\n"
+        yield f'<testsuites name="jurisdiction" tests="{total}" failures="{failures}">'
+        suites.seek(0)
+        while chunk := suites.read(2**16):
+            yield chunk
+        yield "\n</testsuites>\n"
+
+
+def _junit_suite(report: Report, item: Checked) -> tuple[ET.Element, int, int]:
+    """One spec's test suite: a test case per jurisdiction; (suite, cases, failures)."""
+    a = item.assessment
+    suite = ET.Element("testsuite", name=a.practice)
+    cases = fails = 0
+    for j in a.jurisdictions:
+        case = ET.SubElement(suite, "testcase", classname=a.practice, name=f"{j.code} {j.name}", file=item.source)
+        cases += 1
+        if not j.affected:
+            ET.SubElement(case, "skipped", message=j.reason or "not affected")
+            continue
+        owed = [o for o in a.obligations if j.code in o.jurisdictions and o.status != "met"]
+        failing = [o for o in owed if report.level(item, o) == "error"]
+        gap = j.coverage is not None and not j.coverage.covered
+        if gap and j.coverage is not None and j.code in item.uncovered and not report.gate.passes([], None, [j.code]):
+            fails += 1
+            ET.SubElement(
+                case, "failure", message="not covered by the rule library", type="coverage"
+            ).text = f"{j.code}: {j.coverage.why}; nothing here says it is clear (--accept-uncovered accepts it)"
+        elif failing:
+            fails += 1
+            text = "\n".join(f"{o.id} [{o.status}, due {o.due}] {o.title} ({o.citation}; {o.url})" for o in failing)
+            ET.SubElement(
+                case,
+                "failure",
+                message=f"{len(failing)} obligation(s) at or past --fail-on {report.gate.fail_on}",
+                type="obligations",
+            ).text = text
+        elif owed:
+            ET.SubElement(case, "system-out").text = "\n".join(f"{o.id} [{o.status}, due {o.due}]" for o in owed)
+    suite.set("tests", str(cases))
+    suite.set("failures", str(fails))
+    suite.set("skipped", str(sum(1 for j in a.jurisdictions if not j.affected)))
+    return suite, cases, fails
 
 
 # -- GitHub workflow commands ------------------------------------------------------------------
@@ -480,55 +537,34 @@ GITHUB_PER_LEVEL = 10
 _LEVEL_ORDER = {"error": 0, "warning": 1, "notice": 2}
 
 
-def render_github(report: Report) -> str:
-    found: list[tuple[tuple[object, ...], int, str, str, int, str, str]] = []
-    # (rank, item, level, file, line, title, message)
-    for n, item in enumerate(report.items):
+def stream_github(report: Report) -> Iterator[str]:
+    """Workflow commands: a log group per spec with every finding as a plain line; then the
+    most telling findings (errors first, violated before pending, soonest due) as annotations,
+    at most GitHub's limit per level; then one summary annotation."""
+    best: dict[str, list[tuple[tuple[object, ...], str]]] = {level: [] for level in _LEVEL_ORDER}
+    findings = 0
+    for n, item in enumerate(report.each()):
         a = item.assessment
-        for o in a.obligations:
-            if o.status == "met":
-                continue
-            level = _GITHUB_LEVEL[report.level(item, o)]
-            field = item.field_of(o.fields)
-            title = f"{o.id} [{o.status}, due {o.due}]"
-            message = f"{o.title} in {summarize_codes(o.jurisdictions)} ({o.citation}; {o.url})"
-            if o.waived is not None:
-                message += f" — waived until {o.waived.expires}: {o.waived.reason}"
-            rank = (_LEVEL_ORDER[level], o.status != "violated", o.due, n, o.id)
-            found.append((rank, n, level, item.source, item.line_of(field), title, message))
-        gaps = set(item.uncovered)
-        for why, codes in a.uncovered_by_reason():
-            failing = bool(gaps & set(codes)) and not report.gate.passes([], None, codes)
-            level = "error" if failing else "warning"
-            title = f"not covered: {summarize_codes(codes)}"
-            line = item.line_of("users.regions")
-            found.append(((_LEVEL_ORDER[level], True, None, n, title), n, level, item.source, line, title, why))
+        lines = [f"::group::{_gh(a.practice)}: {_VERDICT_TEXT[a.verdict]}"]
+        for rank, level, source, line, title, message in _github_findings(report, item, n):
+            findings += 1
+            lines.append(f"{level} {source}:{line} {_gh(title)}: {_gh(message)}")
+            kept = best[level]
+            if len(kept) < GITHUB_PER_LEVEL or _sort_key(rank) < _sort_key(kept[-1][0]):
+                props = f"file={_gh_prop(source)},line={line},title={_gh_prop(title)}"
+                kept.append((rank, f"::{level} {props}::{_gh(message)}"))
+                kept.sort(key=lambda kv: _sort_key(kv[0]))
+                del kept[GITHUB_PER_LEVEL:]
+        lines.append("::endgroup::")
+        yield "\n".join(lines) + "\n"
     # the summary is one annotation too: an error when the gate fails, else a notice
     summary_level = "notice" if report.passed else "error"
     room = {level: GITHUB_PER_LEVEL - (level == summary_level) for level in _LEVEL_ORDER}
     room["error"] -= len(report.expired)
-    annotated: set[int] = set()
-    for k, (_rank, _n, level, *_rest) in sorted(enumerate(found), key=lambda kv: _sort_key(kv[1][0])):
-        if room[level] > 0:
-            room[level] -= 1
-            annotated.add(k)
-    out = []
-    hidden = 0
-    for n, item in enumerate(report.items):
-        a = item.assessment
-        out.append(f"::group::{_gh(a.practice)}: {_VERDICT_TEXT[a.verdict]}")
-        for k, (_rank, where, level, source, line, title, message) in enumerate(found):
-            if where != n:
-                continue
-            if k in annotated:
-                props = f"file={_gh_prop(source)},line={line},title={_gh_prop(title)}"
-                out.append(f"::{level} {props}::{_gh(message)}")
-            else:
-                hidden += 1
-                out.append(f"{level} {source}:{line} {_gh(title)}: {_gh(message)}")
-        out.append("::endgroup::")
-    out.extend(f"::error title=expired waiver::{_gh(message)}" for message in report.expired)
+    annotated = [line for level in _LEVEL_ORDER for _, line in best[level][: max(0, room[level])]]
+    out = [*annotated, *(f"::error title=expired waiver::{_gh(message)}" for message in report.expired)]
     summary = report.summary()
+    hidden = findings - len(annotated)
     if hidden:
         summary += (
             f"; {hidden} more finding{'s' if hidden != 1 else ''} in this log, not annotated (GitHub shows "
@@ -536,7 +572,31 @@ def render_github(report: Report) -> str:
         )
     gate = "passed" if report.passed else "failed"
     out.append(f"::{summary_level} title=jurisdiction gate {gate}::{_gh(summary)}")
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"
+
+
+def _github_findings(
+    report: Report, item: Checked, n: int
+) -> Iterator[tuple[tuple[object, ...], str, str, int, str, str]]:
+    """One spec's findings: (rank, level, file, line, title, message)."""
+    a = item.assessment
+    for o in a.obligations:
+        if o.status == "met":
+            continue
+        level = _GITHUB_LEVEL[report.level(item, o)]
+        field = item.field_of(o.fields)
+        title = f"{o.id} [{o.status}, due {o.due}]"
+        message = f"{o.title} in {summarize_codes(o.jurisdictions)} ({o.citation}; {o.url})"
+        if o.waived is not None:
+            message += f" — waived until {o.waived.expires}: {o.waived.reason}"
+        rank = (_LEVEL_ORDER[level], o.status != "violated", o.due, n, o.id)
+        yield rank, level, item.source, item.line_of(field), title, message
+    gaps = set(item.uncovered)
+    for why, codes in a.uncovered_by_reason():
+        failing = bool(gaps & set(codes)) and not report.gate.passes([], None, codes)
+        level = "error" if failing else "warning"
+        title = f"not covered: {summarize_codes(codes)}"
+        yield (_LEVEL_ORDER[level], True, None, n, title), level, item.source, item.line_of("users.regions"), title, why
 
 
 def _sort_key(rank: tuple[object, ...]) -> tuple[object, ...]:
@@ -545,22 +605,27 @@ def _sort_key(rank: tuple[object, ...]) -> tuple[object, ...]:
     return (level, not_violated, due is None, str(due), n, name)
 
 
-FORMATS: dict[str, Callable[[Report], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "github": render_github,
+FORMATS: dict[str, Callable[[Report], Iterator[str]]] = {
+    "text": stream_text,
+    "json": stream_json,
+    "markdown": stream_markdown,
+    "sarif": stream_sarif,
+    "junit": stream_junit,
+    "github": stream_github,
     "html": lambda report: _html(report),
 }
 
 
-def _html(report: Report) -> str:
-    from jurisdiction.outputs.html_report import render_html  # the compliance report (html.py imports this module)
+def _html(report: Report) -> Iterator[str]:
+    from jurisdiction.outputs.html_report import stream_html  # the compliance report (html.py imports this module)
 
-    return render_html(report)
+    return stream_html(report)
+
+
+def stream(fmt: str, report: Report) -> Iterator[str]:
+    """The report in `fmt`, piece by piece, reading its items once (they may be a stream)."""
+    return FORMATS[fmt](report)
 
 
 def render(fmt: str, report: Report) -> str:
-    return FORMATS[fmt](report)
+    return "".join(stream(fmt, report))

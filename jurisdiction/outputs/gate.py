@@ -5,7 +5,7 @@ change, the assessment of the spec's earlier version."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -13,7 +13,18 @@ from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.evaluation.evaluator import Owed, verdict_of
 from jurisdiction.reading.loading import Document
 
-__all__ = ["FAIL_ON", "STATUS_RANK", "VERDICT_RANK", "Change", "Checked", "Gate", "Report", "changes", "worsening"]
+__all__ = [
+    "FAIL_ON",
+    "STATUS_RANK",
+    "VERDICT_RANK",
+    "Change",
+    "Checked",
+    "Gate",
+    "Report",
+    "Tally",
+    "changes",
+    "worsening",
+]
 
 VERDICT_RANK = {"clear": 0, "action_required": 1, "blocked": 2}
 STATUS_RANK = {"met": 0, "pending": 1, "violated": 2}
@@ -170,27 +181,68 @@ class Checked:
 Ob = TypeVar("Ob", bound=Owed)
 
 
-@dataclass(frozen=True)
+@dataclass
+class Tally:
+    """What a report's summary line and exit code need, counted as the specs go by (so a
+    folder of thousands of specs is gated without keeping their assessments)."""
+
+    specs: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    waived: int = 0
+    gaps: int = 0  # specs with users where the library has no complete law
+    failing: int = 0  # specs that fail the gate
+    owes: bool = False  # some spec owes something
+
+    def add(self, report: Report, item: Checked) -> None:
+        a = item.assessment
+        self.specs += 1
+        self.verdicts[a.verdict] += 1
+        self.waived += sum(1 for o in a.obligations if o.waived is not None)
+        self.gaps += bool(item.uncovered)
+        self.failing += report.fails(item)
+        self.owes = self.owes or bool(a.obligations)
+
+
+@dataclass
 class Report:
-    items: Sequence[Checked]
+    """The specs checked together and how they are gated. `items` may be a one-shot stream
+    (the CLI's folder gate): a format reads it once, through `each()`, and the summary and the
+    exit code come from what was counted on the way; `expired` may grow while it is read."""
+
+    items: Iterable[Checked]
     gate: Gate = field(default_factory=Gate)
     expired: Sequence[str] = field(default_factory=tuple)
     many: bool = False
     detail: bool = True  # text: every obligation in full (False: the same duty across laws on one line)
+    counted: Tally | None = field(default=None, init=False, repr=False, compare=False)
+
+    def each(self) -> Iterator[Checked]:
+        """The items, counted as they go by."""
+        tally = Tally()
+        for item in self.items:
+            tally.add(self, item)
+            yield item
+        self.counted = tally
 
     @property
-    def assessments(self) -> list[Assessment]:
-        return [item.assessment for item in self.items]
+    def tally(self) -> Tally:
+        """The counts, from the last full read of the items (read now if they are a list)."""
+        if self.counted is None:
+            if not isinstance(self.items, Sequence):
+                raise RuntimeError("a streamed report is counted when a format has read it")
+            for _ in self.each():
+                pass
+        assert self.counted is not None
+        return self.counted
 
     def gate_verdict(self, item: Checked) -> str:
         return self.gate.verdict(item.assessment.obligations, item.only)
 
-    def failing(self) -> list[Checked]:
-        return [
-            i
-            for i in self.items
-            if not self.gate.passes(i.assessment.obligations, i.only, i.uncovered) or self.verdict_worsened(i)
-        ]
+    def fails(self, item: Checked) -> bool:
+        """Whether this spec fails the gate."""
+        return not self.gate.passes(item.assessment.obligations, item.only, item.uncovered) or self.verdict_worsened(
+            item
+        )
 
     def verdict_worsened(self, item: Checked) -> bool:
         """When gating a change: whether the change worsens the spec's gate verdict to a level
@@ -206,24 +258,22 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.failing() and not self.expired
+        return not self.tally.failing and not self.expired
 
     @property
     def exit_code(self) -> int:
         return 0 if self.passed else 1
 
     def summary(self) -> str:
-        counts = Counter(a.verdict for a in self.assessments)
-        waived = sum(1 for a in self.assessments for o in a.obligations if o.waived is not None)
-        n = len(self.items)
+        tally = self.tally
+        counts, n = tally.verdicts, tally.specs
         line = (
             f"{n} spec{'s' if n != 1 else ''}, {counts['blocked']} blocked, {counts['action_required']} "
-            f"action required, {counts['clear']} clear, {waived} waived"
+            f"action required, {counts['clear']} clear, {tally.waived} waived"
         )
-        gaps = sum(1 for item in self.items if item.uncovered)
-        if gaps:
+        if tally.gaps:
             accepted = " (accepted)" if self.gate.accept_uncovered else ""
-            line += f", {gaps} with users where the library has no complete law{accepted}"
+            line += f", {tally.gaps} with users where the library has no complete law{accepted}"
         if self.expired:
             line += f", {len(self.expired)} expired waiver{'s' if len(self.expired) != 1 else ''}"
         return line

@@ -11,7 +11,7 @@ tests read back from headless Chromium.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from html import escape
 
 from jurisdiction._version import __version__
@@ -19,7 +19,7 @@ from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.outputs.gate import Checked, Report
 from jurisdiction.users import TableCounts
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "stream_html"]
 
 STATUS_COLOUR = {"violated": "#c0392b", "pending": "#d68910", "met": "#1e8449"}
 VERDICT_COLOUR = {"blocked": "#c0392b", "action_required": "#d68910", "clear": "#1e8449"}
@@ -51,17 +51,33 @@ document.addEventListener('DOMContentLoaded', function () {
 
 def render_html(report: Report, users: Mapping[str, TableCounts] | None = None) -> str:
     """The whole page. `users`: counts over a user table, by practice id (else the spec's counts)."""
-    body = "\n".join(_section(item, (users or {}).get(item.assessment.practice)) for item in report.items)
+    return "".join(stream_html(report, users))
+
+
+def stream_html(report: Report, users: Mapping[str, TableCounts] | None = None) -> Iterator[str]:
+    """The page, a section per spec as the specs are read."""
+    head = False
+    for item in report.each():
+        yield "\n" if head else _head(f"{item.assessment.practice} — jurisdiction" if not report.many else "")
+        head = True
+        yield _section(item, (users or {}).get(item.assessment.practice))
+    if not head:
+        yield _head("")
     expired = "".join(f"<li>{escape(m)}</li>" for m in report.expired)
-    title = "jurisdiction report" if len(report.items) != 1 else f"{report.items[0].assessment.practice} — jurisdiction"
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
-        f"<style>{CSS}</style></head><body><main>\n{body}\n"
+    yield (
+        "\n"
         + (f"<section class='practice'><h2>Expired waivers</h2><ul>{expired}</ul></section>" if expired else "")
         + f"<p class='muted'>{escape(report.summary())} · jurisdiction {escape(__version__)} · "
         "not legal advice</p>"
         f"</main><script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _head(title: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title or 'jurisdiction report')}</title><style>{CSS}</style></head><body><main>\n"
     )
 
 

@@ -16,7 +16,17 @@ from jurisdiction.practice.model import Practice
 from jurisdiction.practice.specs import practice_from_document
 from jurisdiction.reading.loading import Document, from_data, load_document, parse_bytes, read_stream
 
-__all__ = ["Inputs", "Skipped", "Spec", "git_show", "is_practice_spec", "read_inputs", "read_specs", "spec_files"]
+__all__ = [
+    "Inputs",
+    "Skipped",
+    "Spec",
+    "git_show",
+    "is_practice_spec",
+    "read_inputs",
+    "read_one",
+    "read_specs",
+    "spec_files",
+]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -113,36 +123,52 @@ def read_inputs(
     lenient = frozenset(scanned)
     for raw in paths:
         try:
-            if raw == "-":
-                if stdin is None:
-                    raise UsageError("`-` reads a spec from standard input, but there is none")
-                doc = parse_bytes(read_stream(stdin, stdin_name), stdin_name)
-                path = None
-            else:
-                doc = load_document(raw)
-                path = Path(raw)
-                if not is_practice_spec(doc):
-                    if raw in lenient:  # found in a folder: some other YAML/JSON file
-                        skipped.append(Skipped(raw, _not_a_spec(doc)))
-                        continue
-                    if isinstance(doc.data, dict):  # named: one clear error, not one per field
-                        problems.append(_no_spec_problem(doc))
-                        continue
-            if is_manifest(doc):
-                facts = fides_facts
-                beside = path.parent / FIDES_FACTS if path is not None else None
-                if facts is None and beside is not None and beside.exists():
-                    facts = str(beside)
-                for practice_id, data in practices_from_manifest(doc, facts):
-                    spec_doc = from_data(data, f"{doc.source} ({practice_id})")
-                    specs.append(Spec(practice_from_document(spec_doc), doc.source, None, path))
-            else:
-                specs.append(Spec(practice_from_document(doc), doc.source, doc, path))
+            found = read_one(raw, stdin=stdin, stdin_name=stdin_name, fides_facts=fides_facts, lenient=raw in lenient)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        if isinstance(found, Skipped):
+            skipped.append(found)
+        else:
+            specs.extend(found)
     if problems:
         raise SpecError(problems)
     return Inputs(specs, skipped)
+
+
+def read_one(
+    raw: str,
+    *,
+    stdin: IO[bytes] | None = None,
+    stdin_name: str = "<stdin>",
+    fides_facts: str | None = None,
+    lenient: bool = False,
+) -> list[Spec] | Skipped:
+    """The specs of one file (a Fides manifest holds several), or, when `lenient` (the file was
+    found in a folder), `Skipped` if it is not a practice spec. Raises `InputError`."""
+    if raw == "-":
+        if stdin is None:
+            raise UsageError("`-` reads a spec from standard input, but there is none")
+        doc = parse_bytes(read_stream(stdin, stdin_name), stdin_name)
+        path = None
+    else:
+        doc = load_document(raw)
+        path = Path(raw)
+        if not is_practice_spec(doc):
+            if lenient:  # found in a folder: some other YAML/JSON file
+                return Skipped(raw, _not_a_spec(doc))
+            if isinstance(doc.data, dict):  # named: one clear error, not one per field
+                raise InputError([_no_spec_problem(doc)])
+    if not is_manifest(doc):
+        return [Spec(practice_from_document(doc), doc.source, doc, path)]
+    facts = fides_facts
+    beside = path.parent / FIDES_FACTS if path is not None else None
+    if facts is None and beside is not None and beside.exists():
+        facts = str(beside)
+    return [
+        Spec(practice_from_document(from_data(data, f"{doc.source} ({practice_id})")), doc.source, None, path)
+        for practice_id, data in practices_from_manifest(doc, facts)
+    ]
 
 
 def _not_a_spec(doc: Document) -> str:
