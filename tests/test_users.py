@@ -111,8 +111,8 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
     assert r.code == 0, r.err
     counts = json.loads(r.out)
     assert counts["users"] == 5_000 and counts["backend"] == "duckdb"
-    # US-wide: states the library does not fully cover are named, with their users, never clear
-    assert "US-FL" in counts["not_covered"] and counts["not_covered_users"] > 0
+    # US-wide, the EU, the EEA and Switzerland: the library covers every one of them
+    assert counts["not_covered"] == [] and counts["not_covered_users"] == 0
     for step in counts["steps"]:
         path = Path(counts["files"][str(step["step"])])
         query = f"SELECT count(*), count(DISTINCT user_id) FROM read_parquet('{path}')"
