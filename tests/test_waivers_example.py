@@ -32,7 +32,7 @@ def test_the_example_waivers_file_waives_through_check() -> None:
     assert [o["id"] for o in data["obligations"] if "waived" in o] == [target["id"]]
     assert all("waived" not in o for o in plain["obligations"])
     text = cli("check", PLANNED, "--today", "2024-09-20", "--waivers", WAIVERS)
-    assert "Waived (not counted toward the verdict):" in text.out and ", 1 waived," in text.out
+    assert "Waived (not counted toward the verdict):" in text.out and re.search(r", 1 waived\b", text.out)
 
 
 def test_docs_name_the_real_waiver_fields() -> None:

@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
 from pydantic_core import to_json
@@ -97,6 +95,9 @@ def evaluate_in_processes(
 ) -> list[Assessment]:
     """Evaluate `practices` on `processes` worker processes, in order. `make` builds an equal
     evaluator in a spawned worker (it must pickle: a `functools.partial` of the class)."""
+    import multiprocessing  # here: a one-spec check does not pay for importing the pool
+    from concurrent.futures import ProcessPoolExecutor
+
     # Several chunks per worker even out uneven practices; map() keeps the order.
     size = max(1, -(-len(practices) // (processes * 4)))
     chunks = [list(practices[i : i + size]) for i in range(0, len(practices), size)]

@@ -32,7 +32,7 @@ __all__ = ["COVERED", "Coverage", "CoverageEntry", "CoverageFile", "CoverageStat
 
 CoverageStatus = Literal["covered", "no_law", "partial", "not_covered", "not_researched"]
 COVERED: frozenset[str] = frozenset({"covered", "no_law"})
-MODEL = ConfigDict(extra="forbid", frozen=True)
+MODEL = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used
 
 
 class CoverageEntry(BaseModel):

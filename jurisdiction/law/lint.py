@@ -102,7 +102,7 @@ def _period(law: Law, rule: Rule) -> Interval | None:
 
 
 def _line(law: Law, *path: str | int) -> int:
-    line, _ = law.doc.locate(tuple(path))
+    line, _ = law.document().locate(tuple(path))
     return line or 1
 
 

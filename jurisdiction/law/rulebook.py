@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -59,7 +60,9 @@ class Law:
 
     spec: RuleFile
     path: str
-    doc: Document = field(repr=False, compare=False)
+    # the parsed file, for line numbers; None in a book from the cache (`document()` reads it again)
+    doc: Document | None = field(repr=False, compare=False)
+    file: str = field(default="", repr=False, compare=False)  # where it was read from
     _spans: dict[str, tuple[Interval, ...]] = field(default_factory=dict, repr=False, compare=False)
     _profiles: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
     _timelines: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -68,6 +71,12 @@ class Law:
     @property
     def id(self) -> str:
         return self.spec.law.id
+
+    def document(self) -> Document:
+        """The parsed law file, for line numbers (read again when the book came from the cache)."""
+        if self.doc is not None:
+            return self.doc
+        return parse_bytes(read_file(Path(self.file), self.path), self.path)
 
     @cached_property
     def rules_by_id(self) -> dict[str, Rule]:
@@ -290,7 +299,7 @@ class RuleBook:
                 elif file.name.endswith(TEST_SUFFIXES):
                     tests.append((shown, validate_model(doc, TestFile, error=RuleError), doc))
                 else:
-                    laws.append(Law(validate_model(doc, RuleFile, error=RuleError), shown, doc))
+                    laws.append(Law(validate_model(doc, RuleFile, error=RuleError), shown, doc, str(file)))
                     # the revision names the laws' content only, wherever the library lies: tests
                     # do not change answers, and neither does the folder's path
                     inside = file.name if root.is_file() else file.relative_to(root).as_posix()
@@ -305,11 +314,13 @@ class RuleBook:
         seen: dict[str, str] = {}
         for law in laws:
             if law.id in seen:
-                problems.append(law.doc.problem(("law", "id"), f"law id `{law.id}` is also used by {seen[law.id]}"))
+                problems.append(
+                    law.document().problem(("law", "id"), f"law id `{law.id}` is also used by {seen[law.id]}")
+                )
                 continue
             seen[law.id] = law.path
             problems.extend(_check_law(law))
-            compiled, found = compile_file(law.doc, law.spec)
+            compiled, found = compile_file(law.document(), law.spec)
             problems.extend(found)
             conditions.update(compiled)
         known = {law.id: law for law in laws}
@@ -331,7 +342,8 @@ class RuleBook:
         laws.sort(key=lambda law: law.id)
         revision = f"{__version__}+{digest.hexdigest()[:16]}"
         book = cls(str(root), tuple(laws), conditions, tuple(tests), revision, coverage, hosts)
-        store_cached(key, book)
+        # kept without the parsed law files (half its size; line numbers are rarely asked for)
+        store_cached(key, dataclasses.replace(book, laws=tuple(dataclasses.replace(law, doc=None) for law in laws)))
         return book
 
     @cached_property
@@ -414,13 +426,15 @@ def _check_law(law: Law) -> list[Problem]:
     ids: dict[str, int] = {}
     for i, rule in enumerate(law.spec.rules):
         if rule.id in ids:
-            problems.append(law.doc.problem(("rules", i, "id"), f"rule id `{rule.id}` is used twice in this law"))
+            problems.append(
+                law.document().problem(("rules", i, "id"), f"rule id `{rule.id}` is used twice in this law")
+            )
         ids[rule.id] = i
         if rule.to and rule.from_ and rule.to < rule.from_:
-            problems.append(law.doc.problem(("rules", i, "to"), "`to` is before `from`"))
+            problems.append(law.document().problem(("rules", i, "to"), "`to` is before `from`"))
         if rule.kind != "prohibited" and rule.done is None:
             problems.append(
-                law.doc.problem(
+                law.document().problem(
                     ("rules", i),
                     "a rule other than `prohibited` needs `done`",
                     valid="done: {on: policy_updated | policy_notified | starts} and/or done: {when: <condition>}",
@@ -428,5 +442,5 @@ def _check_law(law: Law) -> list[Problem]:
             )
     for j, entry in enumerate(law.spec.law.applies):
         if entry.to and entry.to < entry.from_:
-            problems.append(law.doc.problem(("law", "applies", j, "to"), "`to` is before `from`"))
+            problems.append(law.document().problem(("law", "applies", j, "to"), "`to` is before `from`"))
     return problems

@@ -44,7 +44,8 @@ Topic = Literal[
 ]
 Status = Literal["met", "pending", "violated"]
 
-MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+# defer_build: a book from the cache never validates a law file, so it never pays for the schema
+MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, defer_build=True)
 Url = Annotated[HttpUrl, Field(description="Source URL of the primary text (or the best public copy).")]
 Citation = Annotated[str, Field(min_length=3, description="Article/section, e.g. 'GDPR Art. 13(3)'.")]
 Condition = Annotated[

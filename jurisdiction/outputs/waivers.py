@@ -36,7 +36,7 @@ from jurisdiction.vocabulary.regions import RegionCode
 __all__ = ["DEFAULT_FILE", "WaiverEntry", "WaiverFile", "Waivers", "load_waivers"]
 
 DEFAULT_FILE = "jurisdiction.waivers.yaml"
-MODEL = ConfigDict(extra="forbid", frozen=True)
+MODEL = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used
 
 
 class WaiverEntry(BaseModel):

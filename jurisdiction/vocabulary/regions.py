@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import difflib
 import json
+import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -150,7 +151,14 @@ def subdivisions_of(country: str) -> tuple[str, ...]:
 
 @cache
 def _subdivision_names() -> dict[str, str]:
-    return {s.code: s.name for s in pycountry.subdivisions}
+    """ISO 3166-2 code → name. Read from pycountry's data file as plain JSON (a third of the
+    time of building its 5,000 objects, which a one-spec check pays); from its API if the
+    file is not where this version keeps it."""
+    try:
+        with open(os.path.join(pycountry.DATABASE_DIR, "iso3166-2.json"), encoding="utf-8") as f:
+            return {entry["code"]: entry["name"] for entry in json.load(f)["3166-2"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {s.code: s.name for s in pycountry.subdivisions}
 
 
 def country_of(code: str) -> str:
