@@ -26,7 +26,7 @@ from jurisdiction.evaluation.batch import evaluate_in_processes, plan_workers
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
-from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
+from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_contexts, practice_facts, spec_keys
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
@@ -128,6 +128,7 @@ class _LawStatic:
     has_params: bool  # per-jurisdiction parameters, which may also change during a practice
     excludes: tuple[str, ...]  # data subjects the law does not protect
     age_soft: bool  # its rules on minors bind on knowledge of users' ages: unknown ages give warnings
+    context: str | None  # the context the law is confined to (`law.context`), if any
 
 
 class Evaluator:
@@ -199,7 +200,8 @@ class Evaluator:
             protects = law.spec.law.protects
             excludes = tuple(protects.excludes) if protects is not None else ()
             soft = law.spec.law.age_knowledge != "constructive"
-            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, soft)
+            context = law.spec.law.context
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, soft, context)
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -352,17 +354,21 @@ class Evaluator:
         base: dict[str, Any],
         subjects: frozenset[str],
         unprotected: dict[str, set[str]],
+        contexts: frozenset[str] = frozenset(),
     ) -> tuple[
         dict[tuple[Any, ...], list[str]],
         list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]],
     ]:
         """The fact sets to match, deduplicated by (law, spans, parameter values, first day in
         force), each with the codes it stands for and (law, periods, facts). Laws in force that
-        protect none of the practice's data subjects go to `unprotected` (code → laws) instead."""
+        protect none of the practice's data subjects go to `unprotected` (code → laws) instead; laws
+        confined to a context the practice is not in (`contexts`) are left out."""
         groups: dict[tuple[Any, ...], list[str]] = {}
         group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]] = {}
         for law_id, profile, local, codes in self._buckets(affected, counts):
             static = self._laws[law_id]
+            if static.context is not None and static.context not in contexts:
+                continue  # the law reaches only practices in its context (a school)
             law, always = static.law, profile[0]
             spans, in_force = _within(always, window)
             if in_force is None:
@@ -405,7 +411,9 @@ class Evaluator:
 
         unprotected: dict[str, set[str]] = defaultdict(set)
         subjects = frozenset(practice.data_subjects)
-        groups, metas = self._fact_sets(affected, tuple(counts.items()), window, base, subjects, unprotected)
+        groups, metas = self._fact_sets(
+            affected, tuple(counts.items()), window, base, subjects, unprotected, practice_contexts(practice)
+        )
         matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
