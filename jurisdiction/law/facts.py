@@ -118,6 +118,12 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "bool",
         "some data use of the practice is not among the uses the school authorized",
     ),
+    FactSpec(
+        "unauthorized_uses",
+        "set",
+        "the practice's data uses the school did not authorize, with their parents",
+        taxonomy="data_use",
+    ),
 )
 
 
@@ -154,6 +160,7 @@ FACT_FIELDS: Mapping[str, str] = {
     "school_federal_funds": "school.federal_funds",
     "school_authorized": "school.authorized_uses",
     "beyond_school_authorization": "school.authorized_uses",
+    "unauthorized_uses": "school.authorized_uses",
 }
 DONE_FIELDS: Mapping[str, str] = {
     "policy_updated": "policy.updated",
@@ -217,16 +224,17 @@ def school_facts(practice: Practice) -> dict[str, Any]:
             "school_federal_funds": False,
             "school_authorized": False,
             "beyond_school_authorization": False,
+            "unauthorized_uses": frozenset(),
         }
     tax = taxonomy()
+    beyond = [use for use in practice.data_uses if not tax.covers("data_use", school.authorized_uses, use)]
     facts: dict[str, Any] = {
         "school_role": school.role,
         "k12_service": school.k12,
         "education_records": school.education_records,
         "school_authorized": bool(school.authorized_uses),
-        "beyond_school_authorization": not all(
-            tax.covers("data_use", school.authorized_uses, use) for use in practice.data_uses
-        ),
+        "beyond_school_authorization": bool(beyond),
+        "unauthorized_uses": tax.closure("data_use", beyond),
     }
     if school.federal_funds is not None:
         facts["school_federal_funds"] = school.federal_funds
@@ -275,6 +283,7 @@ def spec_keys(practice: Practice) -> dict[str, list[str]]:
         "new_uses": list(practice.data_uses),
         "new": new_uses_of(practice),
         "disclosed": list(practice.policy.discloses),
+        "unauthorized_uses": list(practice.data_uses),
     }
 
 

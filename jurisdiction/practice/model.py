@@ -258,6 +258,17 @@ class School(BaseModel):
         "here goes beyond the school's authorization. Empty = the school authorized nothing.",
     )
 
+    @model_validator(mode="after")
+    def _direct_has_no_authorization(self) -> School:
+        if self.role == "direct" and self.authorized_uses:
+            raise InvalidValue(
+                "role direct means no school authorized the practice, but authorized_uses is given",
+                code="direct_with_authorization",
+                field="authorized_uses",
+                valid="role: vendor for a service schools authorize; or no authorized_uses with role: direct",
+            )
+        return self
+
 
 class Practice(BaseModel):
     """A described data practice: the input of every check."""
