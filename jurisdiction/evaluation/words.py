@@ -17,7 +17,7 @@ _BOOL_STORY = {
     ("retroactive", False): "not retroactive: no new purpose is applied to previously collected data",
     ("shared_outside", True): "data goes to an affiliate or a third party",
     ("sale", True): "data is sold (disclosed for valuable consideration)",
-    ("beyond_school_authorization", True): "some data use goes beyond what the school authorized (school.authorized_uses)",
+    ("beyond_school_authorization", True): "some data use goes beyond what the school authorized",
     ("school_authorized", True): "the school authorized the collection (school.authorized_uses)",
 }
 
