@@ -18,7 +18,8 @@ _BOOL_STORY = {
     ("shared_outside", True): "data goes to an affiliate or a third party",
     ("sale", True): "data is sold (disclosed for valuable consideration)",
     ("beyond_school_authorization", True): "some data use goes beyond what the school authorized",
-    ("school_authorized", True): "the school authorized the collection (school.authorized_uses)",
+    ("school_authorized", True): "a school authorized the collection (school.authorized_uses)",
+    ("school_authorized", False): "no school authorized the collection in place of the parents",
 }
 
 _WORDS = {"eq": "is", "ne": "is not", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
