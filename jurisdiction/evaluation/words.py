@@ -39,7 +39,8 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
             want = f"{lit.value.name} ({_show(facts.get(f'param:{lit.value.name}'))} here)"
         else:
             want = _show(lit.value)
-        return f"{lit.fact} is not given: assuming it may be {_WORDS.get(lit.op, lit.op)} {want} (the safer reading)"
+        verb = "" if lit.op == "eq" else f"{_WORDS.get(lit.op, lit.op)} "  # "may be true", not "may be is true"
+        return f"{lit.fact} is not given: assuming it may be {verb}{want} (the safer reading)"
     have = facts[lit.fact]
     if lit.op in ("has", "lacks"):
         if lit.op == "has":
