@@ -94,6 +94,16 @@ def practices(draw: st.DrawFn) -> dict[str, Any]:
         spec["legal_basis"] = draw(st.sampled_from(["consent", "legitimate_interest", "contract"]))
     if draw(st.booleans()):
         spec["ends"] = (starts + dt.timedelta(days=draw(st.integers(0, 2000)))).isoformat()
+    if draw(st.booleans()):
+        role = draw(st.sampled_from(["school", "vendor", "direct"]))
+        authorized = draw(st.lists(st.sampled_from(USES), max_size=3, unique=True))
+        spec["school"] = {
+            "role": role,
+            "k12": draw(st.booleans()),
+            "education_records": draw(st.booleans()),
+            "federal_funds": draw(st.none() | st.booleans()),
+            "authorized_uses": [] if role == "direct" else authorized,  # a direct service has no authorization
+        }
     return spec
 
 

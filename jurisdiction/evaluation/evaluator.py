@@ -26,7 +26,7 @@ from jurisdiction.evaluation.batch import evaluate_in_processes, gc_paused, plan
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
-from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_facts, spec_keys
+from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_contexts, practice_facts, spec_keys
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
@@ -128,6 +128,7 @@ class _LawStatic:
     has_params: bool  # per-jurisdiction parameters, which may also change during a practice
     excludes: tuple[str, ...]  # data subjects the law does not protect
     age_soft: bool  # its rules on minors bind on knowledge of users' ages: unknown ages give warnings
+    context: str | None  # the context the law is confined to (`law.context`), if any
 
 
 class Evaluator:
@@ -199,7 +200,8 @@ class Evaluator:
             protects = law.spec.law.protects
             excludes = tuple(protects.excludes) if protects is not None else ()
             soft = law.spec.law.age_knowledge != "constructive"
-            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, soft)
+            context = law.spec.law.context
+            self._laws[law.id] = _LawStatic(law, applies, bool(law.spec.parameters), excludes, soft, context)
             spec = law.spec.law
             tail: dict[str, Any] = {"verified": spec.verified}
             if spec.uncertain is not None:
@@ -353,13 +355,17 @@ class Evaluator:
         base: dict[str, Any],
         subjects: frozenset[str],
         unprotected: dict[str, set[str]],
+        contexts: frozenset[str] = frozenset(),
+        outside: dict[str, str] | None = None,
     ) -> tuple[
         dict[tuple[Any, ...], list[str]],
         list[tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]],
     ]:
         """The fact sets to match, deduplicated by (law, spans, parameter values, first day in
         force), each with the codes it stands for and (law, periods, facts). Laws in force that
-        protect none of the practice's data subjects go to `unprotected` (code → laws) instead."""
+        protect none of the practice's data subjects go to `unprotected` (code → laws) instead; laws
+        confined to a context the practice is not in (`contexts`) go to `outside` (law → context)."""
+        outside = {} if outside is None else outside
         groups: dict[tuple[Any, ...], list[str]] = {}
         group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]] = {}
         for law_id, profile, local, codes in self._buckets(affected, counts):
@@ -367,6 +373,9 @@ class Evaluator:
             law, always = static.law, profile[0]
             spans, in_force = _within(always, window)
             if in_force is None:
+                continue
+            if static.context is not None and static.context not in contexts:
+                outside[law_id] = static.context  # the law reaches only practices in its context (a school)
                 continue
             if static.excludes and not self._protects(static.excludes, subjects):
                 for code in codes:
@@ -406,11 +415,19 @@ class Evaluator:
 
         unprotected: dict[str, set[str]] = defaultdict(set)
         subjects = frozenset(practice.data_subjects)
-        groups, metas = self._fact_sets(affected, tuple(counts.items()), window, base, subjects, unprotected)
+        outside: dict[str, str] = {}
+        groups, metas = self._fact_sets(
+            affected, tuple(counts.items()), window, base, subjects, unprotected, practice_contexts(practice), outside
+        )
         matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
         hits: dict[str, list[_Hit]] = defaultdict(list)
-        assumptions: set[str] = set()
+        # a law confined to a context the spec does not state is not silent: it says so
+        assumptions: set[str] = {
+            f"{law_id} reaches only practices in a {context} context: the spec has no `{context}` block, "
+            "so it is taken not to be in one (add the block if it is)"
+            for law_id, context in outside.items()
+        }
         below: dict[str, set[str]] = defaultdict(set)
         laws_here: dict[str, list[str]] = defaultdict(list)
         codes_of: dict[str, set[str]] = defaultdict(set)  # law → codes it applies to

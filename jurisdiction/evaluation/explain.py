@@ -10,7 +10,7 @@ from typing import Any
 from jurisdiction.errors import InputError, InvalidValue, Problem, suggest
 from jurisdiction.evaluation.assessment import Obligation
 from jurisdiction.evaluation.evaluator import Evaluator, LawTrace
-from jurisdiction.law.facts import practice_facts
+from jurisdiction.law.facts import practice_contexts, practice_facts
 from jurisdiction.law.rulebook import Law
 from jurisdiction.practice.model import Practice
 from jurisdiction.vocabulary.regions import check_code, expand, summarize_codes
@@ -48,7 +48,8 @@ def explain_practice(
             body: dict[str, Any] = {"affected": False, "reason": entry.reason if entry else "not in users.regions"}
         else:
             here = traced.get(where, {})
-            rows = [_law_row(law, here.get(law.id), where, by_id, only) for law in laws]
+            contexts = practice_contexts(practice)
+            rows = [_law_row(law, here.get(law.id), where, by_id, only, contexts) for law in laws]
             body = {"affected": True, "laws": rows}
         key = repr(body)
         grouped.setdefault(key, {"jurisdictions": [], **body})["jurisdictions"].append(where)
@@ -87,8 +88,20 @@ def _narrowed(laws: Sequence[Law], only: str | None) -> list[Law]:
 
 
 def _law_row(
-    law: Law, trace: LawTrace | None, where: str, by_id: dict[str, Obligation], only: str | None = None
+    law: Law,
+    trace: LawTrace | None,
+    where: str,
+    by_id: dict[str, Obligation],
+    only: str | None = None,
+    contexts: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    context = law.spec.law.context
+    if trace is None and context is not None and context not in contexts:
+        return {
+            "law": law.id,
+            "applies": False,
+            "why": f"it reaches only practices in a {context} context, and the spec has no `{context}` block",
+        }
     if trace is None:
         places = "; ".join(
             f"{', '.join(a.in_)} from {a.from_}" + (f" to {a.to}" if a.to else "") for a in law.spec.law.applies

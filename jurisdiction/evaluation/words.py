@@ -17,6 +17,9 @@ _BOOL_STORY = {
     ("retroactive", False): "not retroactive: no new purpose is applied to previously collected data",
     ("shared_outside", True): "data goes to an affiliate or a third party",
     ("sale", True): "data is sold (disclosed for valuable consideration)",
+    ("beyond_school_authorization", True): "some data use goes beyond what the school authorized",
+    ("school_authorized", True): "a school authorized the collection (school.authorized_uses)",
+    ("school_authorized", False): "no school authorized the collection in place of the parents",
 }
 
 _WORDS = {"eq": "is", "ne": "is not", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
@@ -36,7 +39,8 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
             want = f"{lit.value.name} ({_show(facts.get(f'param:{lit.value.name}'))} here)"
         else:
             want = _show(lit.value)
-        return f"{lit.fact} is not given: assuming it may be {_WORDS.get(lit.op, lit.op)} {want} (the safer reading)"
+        verb = "" if lit.op == "eq" else f"{_WORDS.get(lit.op, lit.op)} "  # "may be true", not "may be is true"
+        return f"{lit.fact} is not given: assuming it may be {verb}{want} (the safer reading)"
     have = facts[lit.fact]
     if lit.op in ("has", "lacks"):
         if lit.op == "has":

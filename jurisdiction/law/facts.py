@@ -97,6 +97,33 @@ FACTS: Mapping[str, FactSpec] = _facts(
     FactSpec(
         "revenue_share_from_sale", "number", "share of revenue from selling personal data (0-1)", may_be_unknown=True
     ),
+    # The school context (the spec's `school` block; absent = not a school context).
+    FactSpec(
+        "school_role",
+        "enum",
+        "how the business stands to the schools: none (not a school context), school, vendor or direct",
+        values=("none", "school", "vendor", "direct"),
+    ),
+    FactSpec("k12_service", "bool", "the service is designed, marketed and used primarily for K-12 school purposes"),
+    FactSpec("education_records", "bool", "the practice uses personally identifiable data from education records"),
+    FactSpec(
+        "school_federal_funds",
+        "bool",
+        "the school receives funds under a program of the US Department of Education",
+        may_be_unknown=True,
+    ),
+    FactSpec("school_authorized", "bool", "the school authorized some of the practice's data uses"),
+    FactSpec(
+        "beyond_school_authorization",
+        "bool",
+        "some data use of the practice is not among the uses the school authorized",
+    ),
+    FactSpec(
+        "unauthorized_uses",
+        "set",
+        "the practice's data uses the school did not authorize, with their parents",
+        taxonomy="data_use",
+    ),
 )
 
 
@@ -127,6 +154,13 @@ FACT_FIELDS: Mapping[str, str] = {
     "consumers_here": "users.counts",
     "annual_revenue_usd": "business.annual_revenue_usd",
     "revenue_share_from_sale": "business.revenue_share_from_sale",
+    "school_role": "school.role",
+    "k12_service": "school.k12",
+    "education_records": "school.education_records",
+    "school_federal_funds": "school.federal_funds",
+    "school_authorized": "school.authorized_uses",
+    "beyond_school_authorization": "school.authorized_uses",
+    "unauthorized_uses": "school.authorized_uses",
 }
 DONE_FIELDS: Mapping[str, str] = {
     "policy_updated": "policy.updated",
@@ -174,7 +208,43 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
         facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
     if practice.business.revenue_share_from_sale is not None:
         facts["revenue_share_from_sale"] = practice.business.revenue_share_from_sale
+    facts.update(school_facts(practice))
     return facts
+
+
+def school_facts(practice: Practice) -> dict[str, Any]:
+    """The school-context facts. Without a `school` block the practice is not in a school
+    context: every school fact is known and false (the federal-funds fact too)."""
+    school = practice.school
+    if school is None:
+        return {
+            "school_role": "none",
+            "k12_service": False,
+            "education_records": False,
+            "school_federal_funds": False,
+            "school_authorized": False,
+            "beyond_school_authorization": False,
+            "unauthorized_uses": frozenset(),
+        }
+    tax = taxonomy()
+    beyond = [use for use in practice.data_uses if not tax.covers("data_use", school.authorized_uses, use)]
+    facts: dict[str, Any] = {
+        "school_role": school.role,
+        "k12_service": school.k12,
+        "education_records": school.education_records,
+        "school_authorized": bool(school.authorized_uses),
+        "beyond_school_authorization": bool(beyond),
+        "unauthorized_uses": tax.closure("data_use", beyond),
+    }
+    if school.federal_funds is not None:
+        facts["school_federal_funds"] = school.federal_funds
+    return facts
+
+
+def practice_contexts(practice: Practice) -> frozenset[str]:
+    """The contexts a law may be confined to (`law.context`): `school` when the spec has a
+    `school` block."""
+    return frozenset({"school"}) if practice.school is not None else frozenset()
 
 
 def _consent_covers(practice: Practice, new: list[str]) -> bool:
@@ -213,6 +283,7 @@ def spec_keys(practice: Practice) -> dict[str, list[str]]:
         "new_uses": list(practice.data_uses),
         "new": new_uses_of(practice),
         "disclosed": list(practice.policy.discloses),
+        "unauthorized_uses": list(practice.data_uses),
     }
 
 

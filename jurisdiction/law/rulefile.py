@@ -119,6 +119,12 @@ class LawInfo(BaseModel):
     protects: Protects | None = Field(
         None, description="Whom the law protects and whom it excludes; absent = every data subject."
     )
+    context: Literal["school"] | None = Field(
+        None,
+        description="The context the law is confined to: school = it reaches only practices with a `school` "
+        "block (FERPA, SOPIPA); a practice outside the context is not in the law's scope, and the law is not "
+        "listed for it. Absent = any practice.",
+    )
     verified: bool = Field(
         True, description="False where the law's dates or scope were not checked against the primary text."
     )

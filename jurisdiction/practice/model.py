@@ -27,6 +27,7 @@ __all__ = [
     "DataUseKey",
     "Policy",
     "Practice",
+    "School",
     "Users",
 ]
 
@@ -216,6 +217,59 @@ class Business(BaseModel):
     )
 
 
+SchoolRole = Literal["school", "vendor", "direct"]
+
+
+class School(BaseModel):
+    """The school context of a practice: what the student-data laws (FERPA, California's
+    SOPIPA) and COPPA's school-authorization route make decisive. Absent on a practice = the
+    practice is not in a school context, and no student-data law reaches it."""
+
+    model_config = STRICT
+    role: SchoolRole = Field(
+        description="How the business stands to the schools: school (the educational agency or institution, or "
+        "its district, runs the practice itself); vendor (it provides the service to schools, which disclose "
+        "students' data to it or authorize the collection: FERPA's contractor 'school official', 34 CFR "
+        "99.31(a)(1)(i)(B); COPPA's school-authorized operator); direct (it offers an education service to "
+        "students or parents without a school's authorization)."
+    )
+    k12: bool = Field(
+        False,
+        description="The site, service or application is used primarily for K-12 school purposes and was "
+        "designed and marketed for K-12 school purposes, and the business knows it (the SOPIPA 'operator', "
+        "Cal. Bus. & Prof. Code § 22584(a)).",
+    )
+    education_records: bool = Field(
+        False,
+        description="The practice uses personally identifiable information from students' education records: "
+        "records directly related to a student and maintained by an educational agency or institution or by a "
+        "party acting for it (34 CFR 99.3), including what a school discloses to a vendor.",
+    )
+    federal_funds: bool | None = Field(
+        None,
+        description="The educational agency or institution receives funds under a program administered by the "
+        "US Secretary of Education (FERPA applies only to those, 34 CFR 99.1). Absent = unknown, taken to hold "
+        "(nearly every public school does).",
+    )
+    authorized_uses: Annotated[list[DataUseKey], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="The data uses the school authorized (its contract, or its consent on the parents' behalf "
+        "for the school's educational purposes), matched hierarchically; a data use of the practice not covered "
+        "here goes beyond the school's authorization. Empty = the school authorized nothing.",
+    )
+
+    @model_validator(mode="after")
+    def _direct_has_no_authorization(self) -> School:
+        if self.role == "direct" and self.authorized_uses:
+            raise InvalidValue(
+                "role direct means no school authorized the practice, but authorized_uses is given",
+                code="direct_with_authorization",
+                field="authorized_uses",
+                valid="role: vendor for a service schools authorize; or no authorized_uses with role: direct",
+            )
+        return self
+
+
 class Practice(BaseModel):
     """A described data practice: the input of every check."""
 
@@ -281,6 +335,11 @@ class Practice(BaseModel):
         description="Outputs are used to make, or substantially support, decisions with legal or "
         "similarly significant effects (credit, employment, housing, insurance, education, health care, "
         "essential services).",
+    )
+    school: School | None = Field(
+        None,
+        description="The school context (FERPA, SOPIPA, COPPA's school-authorization route); absent = the "
+        "practice is not in a school context.",
     )
 
     @model_validator(mode="after")
