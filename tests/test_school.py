@@ -95,6 +95,12 @@ def test_a_practice_without_a_school_block_gets_no_school_law(book: RuleBook) ->
     assessment = evaluate(parse_practice(spec), book, today=TODAY)
     assert not {law.id for law in assessment.laws} & SCHOOL_LAWS
     assert "us-coppa/school-authorization-educational-use-only" not in {o.id for o in assessment.obligations}
+    # ... and says so: the school laws it did not assess are listed among the assumptions
+    for law_id in SCHOOL_LAWS:
+        assert any(a.startswith(f"{law_id} reaches only practices in a school context") for a in assessment.assumptions)
+    outside_us = _spec(users={"regions": ["DE"], "min_age": 18})
+    del outside_us["school"]
+    assert not any("school context" in a for a in evaluate(parse_practice(outside_us), book, today=TODAY).assumptions)
     # an adult, non-school practice gets no COPPA obligation either
     adults = _spec(users={"regions": ["US"], "min_age": 18})
     del adults["school"]
