@@ -25,6 +25,7 @@ from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.outputs.formats import FORMATS, render
 from jurisdiction.outputs.gate import FAIL_ON
+from jurisdiction.outputs.timeline import TIMELINE_FORMATS
 from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.practice.model import Practice
 
@@ -46,6 +47,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days; write a whole number, 0 or more")
+    return days
 
 
 def _parser() -> _Parser:
@@ -112,6 +123,35 @@ def _parser() -> _Parser:
     diff.add_argument("--format", choices=["text", "json"], default="text")
     gate(diff)
     common(diff)
+
+    timeline = sub.add_parser(
+        "timeline",
+        help="the dates in a window on which practices' obligations fall due, laws come into force "
+        "or assessments change, with the lead time; --fail-within makes it a gate",
+    )
+    timeline.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
+    timeline.add_argument("--from", dest="start", type=_date, help="first day of the window (default: today)")
+    timeline.add_argument("--until", type=_date, help="last day of the window (default: a year after --from)")
+    timeline.add_argument("--format", choices=sorted(TIMELINE_FORMATS), default="text")
+    timeline.add_argument(
+        "--fail-within",
+        type=_days,
+        metavar="DAYS",
+        help="fail (exit 1) when an unmet obligation is due within DAYS days of --from, or already overdue",
+    )
+    timeline.add_argument(
+        "--fail-on-warnings", action="store_true", help="with --fail-within: warning-severity obligations count too"
+    )
+    timeline.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
+    timeline.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
+    timeline.add_argument(
+        "--strict",
+        action="store_true",
+        help="in folders, a .yaml/.yml/.json file that is not a practice spec is an error (default: skipped, listed)",
+    )
+    timeline.add_argument("--stdin-filename", default="<stdin>", metavar="NAME", help="the name `-` is reported as")
+    timeline.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+    timeline.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
 
     explain = sub.add_parser("explain", help="why and why not, rule by rule")
     explain.add_argument("spec", metavar="SPEC")
@@ -198,7 +238,7 @@ def _parser() -> _Parser:
     )
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
+    schema.add_argument("which", choices=["practice", "rules", "tests", "assessment", "timeline"])
     return p
 
 
@@ -223,6 +263,7 @@ def run(
             "schema": _schema,
             "serve": _serve,
             "diff": _diff,
+            "timeline": _timeline,
             "users": _users,
         }[args.command]
         return handler(args, out, err)
@@ -364,6 +405,37 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             out.write(f"- {i} {was[i].title}\n")
         out.write(f"{change.counts()}; gate {passed}\n")
     return report.exit_code
+
+
+def _timeline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from jurisdiction.outputs.gate import Gate
+    from jurisdiction.outputs.timeline import gate_within, render_timeline
+    from jurisdiction.practice.inputs import read_inputs, spec_files
+
+    start = args.start or dt.date.today()
+    ahead = max(365, args.fail_within or 0)
+    until = args.until or start + dt.timedelta(days=ahead)
+    if until < start:
+        raise UsageError(f"--until {until} is before --from {start}: give a later --until, or leave it out")
+    if args.fail_within is not None and start + dt.timedelta(days=args.fail_within) > until:
+        raise UsageError(
+            f"--fail-within {args.fail_within} looks past --until {until}: give --until "
+            f"{start + dt.timedelta(days=args.fail_within)} or later, or leave it out"
+        )
+    files = spec_files(args.paths, args.include or (), args.exclude or ())
+    scanned = () if args.strict else set(files) - set(args.paths)
+    inputs = read_inputs(files, stdin=args.stdin, stdin_name=args.stdin_filename, scanned=scanned)
+    for skip in inputs.skipped:
+        err.write(f"skipped {skip.source}: {skip.why} (--strict makes this an error)\n")
+    if not inputs.specs:
+        raise UsageError("none of the files found is a practice spec (see the skipped files above)")
+    practices = [s.practice for s in inputs.specs]
+    _unique_ids(practices)
+    timeline = Evaluator(_book(args.rules), args.engine).timelines(practices, start, until)
+    if args.fail_within is not None:
+        timeline = gate_within(timeline, args.fail_within, Gate(fail_on_warnings=args.fail_on_warnings))
+    out.write(render_timeline(args.format, timeline))
+    return 1 if timeline.gate is not None and not timeline.gate.passed else 0
 
 
 def _unique_ids(practices: Sequence[Practice]) -> None:

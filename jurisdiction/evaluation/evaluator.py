@@ -301,11 +301,9 @@ class Evaluator:
 
     def timelines(self, practices: Sequence[Practice], start: dt.date, until: dt.date) -> Timeline:
         """`timeline` for each practice, in order, over one window."""
-        return Timeline(
-            from_=start,
-            until=until,
-            rules_revision=self.book.revision,
-            practices=[self.timeline(p, start, until) for p in practices],
+        lines = [self.timeline(p, start, until) for p in practices]
+        return Timeline.model_validate(
+            {"from": start, "until": until, "rules_revision": self.book.revision, "practices": lines}
         )
 
     def _timeline_data(self, practice: Practice, today: dt.date) -> dict[str, Any]:

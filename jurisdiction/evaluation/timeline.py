@@ -29,11 +29,13 @@ from jurisdiction.practice.model import Practice
 
 __all__ = [
     "DueItem",
+    "GateItem",
     "LawTakesEffect",
     "PracticeTimeline",
     "StatusChange",
     "Timeline",
     "TimelineEvent",
+    "TimelineGate",
     "VerdictChange",
     "change_points",
     "practice_timeline",
@@ -124,6 +126,29 @@ class PracticeTimeline(BaseModel):
     events: list[TimelineEvent] = Field(description="The dates, in order, on which something changes or falls due.")
 
 
+class GateItem(BaseModel):
+    """An unmet obligation of a practice that is due by the gate's last day."""
+
+    model_config = OUT
+    practice: str = Field(description="Practice id.")
+    id: str = Field(description="Rule id: <law>/<rule>.")
+    due: dt.date
+    status: Status = Field(description="Status on the window's first day.")
+    severity: Severity
+    jurisdictions: list[str]
+
+
+class TimelineGate(BaseModel):
+    """`--fail-within DAYS`: whether an unmet obligation is due (or overdue) by the window's first
+    day plus DAYS."""
+
+    model_config = OUT
+    within: int = Field(description="DAYS: how far ahead the gate looks.")
+    by: dt.date = Field(description="The last day it looks at: the window's first day plus DAYS.")
+    passed: bool
+    due: list[GateItem] = Field(description="What fails it: unmet obligations due by `by`, soonest first.")
+
+
 class Timeline(BaseModel):
     """Every practice's timeline over one window: what `jurisdiction timeline --format json` prints."""
 
@@ -132,6 +157,7 @@ class Timeline(BaseModel):
     until: dt.date = Field(description="Last day of the window.")
     rules_revision: str = Field(description="Version and content hash of the rule library.")
     practices: list[PracticeTimeline]
+    gate: TimelineGate | None = Field(None, description="Set by `--fail-within`.")
 
 
 # ----------------------------------------------------------------------------------------
@@ -177,7 +203,7 @@ def _due_items(
                 url=ob["url"],
                 due=due,
                 jurisdictions=sorted(codes),
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 severity=ob["severity"],
             )
         )
@@ -223,8 +249,8 @@ def _event(
                     title=ob["title"],
                     citation=ob["citation"],
                     jurisdictions=sorted(codes),
-                    was=was,  # type: ignore[arg-type]
-                    now=status,  # type: ignore[arg-type]
+                    was=was,
+                    now=status,
                     severity=ob["severity"],
                 )
             )
@@ -278,12 +304,14 @@ def practice_timeline(evaluate: Evaluate, practice: Practice, start: dt.date, un
         if event is not None:
             events.append(event)
         before = now
-    return PracticeTimeline(
-        practice=practice.id,
-        title=practice.title,
-        from_=start,
-        until=until,
-        verdict=first["verdict"],
-        overdue=overdue,
-        events=events,
+    return PracticeTimeline.model_validate(
+        {
+            "practice": practice.id,
+            "title": practice.title,
+            "from": start,
+            "until": until,
+            "verdict": first["verdict"],
+            "overdue": overdue,
+            "events": events,
+        }
     )
