@@ -161,7 +161,7 @@ def _parser() -> _Parser:
     common(explain)
 
     rules = sub.add_parser("rules", help="list, validate or test a rule library")
-    rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix"])
+    rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix", "upcoming"])
     rules.add_argument("dir", nargs="?", metavar="DIR")
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
@@ -174,6 +174,14 @@ def _parser() -> _Parser:
         help="with --coverage: fail below this rule coverage (percent)",
     )
     rules.add_argument("--write", metavar="FILE", help="matrix: write it to FILE instead of stdout")
+    rules.add_argument(
+        "--within",
+        type=_days,
+        default=90,
+        metavar="DAYS",
+        help="upcoming: what takes effect or ends within DAYS days of --today (default 90)",
+    )
+    rules.add_argument("--today", type=_date, help="upcoming: the first day looked at (default: the system date)")
 
     jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
     jur.add_argument("query", nargs="?")
@@ -488,6 +496,8 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     book = _book(args.dir, with_tests=args.action in ("validate", "test", "lint"))
     if args.action == "lint":
         return _lint(book, args, out)
+    if args.action == "upcoming":
+        return _upcoming(book, args, out)
     if args.action == "matrix":
         from jurisdiction.law.matrix import render_matrix
 
@@ -577,6 +587,35 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.coverage and coverage < args.threshold:
         err.write(f"rule coverage {coverage:.1f}% is below the threshold {args.threshold:.1f}%\n")
         return 1
+    return 0
+
+
+def _upcoming(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
+    from jurisdiction.law.upcoming import upcoming
+
+    start = args.today or dt.date.today()
+    until = start + dt.timedelta(days=args.within)
+    rows = upcoming(book, start, until)
+    if args.format == "json":
+        body = {"from": start.isoformat(), "until": until.isoformat(), "changes": [r.as_dict() for r in rows]}
+        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    last = None
+    for row in rows:
+        if row.date != last:
+            days = (row.date - start).days
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            out.write(f"{'' if last is None else chr(10)}{row.date} ({when})\n")
+            last = row.date
+        rule = f" {row.rule}" if row.rule else ""
+        unverified = " [unverified]" if not row.verified else ""
+        out.write(f"  {row.law}{rule} [{row.kind}] in {', '.join(row.jurisdictions)}: {row.what}{unverified}\n")
+        out.write(f"      {row.citation} <{row.url}>\n")
+    n = len(rows)
+    out.write(
+        f"{'' if last is None else chr(10)}{n} change{'s' if n != 1 else ''} in the rule library "
+        f"from {start} to {until}\n"
+    )
     return 0
 
 
