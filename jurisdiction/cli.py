@@ -607,9 +607,9 @@ def _upcoming(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
             out.write(f"{'' if last is None else chr(10)}{row.date} ({when})\n")
             last = row.date
-        rule = f" {row.rule}" if row.rule else ""
         unverified = " [unverified]" if not row.verified else ""
-        out.write(f"  {row.law}{rule} [{row.kind}] in {', '.join(row.jurisdictions)}: {row.what}{unverified}\n")
+        where = ", ".join(row.jurisdictions)
+        out.write(f"  {row.rule or row.law} [{row.kind}] in {where}: {row.what}{unverified}\n")
         out.write(f"      {row.citation} <{row.url}>\n")
     n = len(rows)
     out.write(
