@@ -132,7 +132,7 @@ def _parser() -> _Parser:
     timeline.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
     timeline.add_argument("--from", dest="start", type=_date, help="first day of the window (default: today)")
     timeline.add_argument("--until", type=_date, help="last day of the window (default: a year after --from)")
-    timeline.add_argument("--format", choices=sorted(TIMELINE_FORMATS), default="text")
+    timeline.add_argument("--format", choices=sorted([*TIMELINE_FORMATS, "html"]), default="text")
     timeline.add_argument(
         "--fail-within",
         type=_days,
@@ -439,10 +439,19 @@ def _timeline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError("none of the files found is a practice spec (see the skipped files above)")
     practices = [s.practice for s in inputs.specs]
     _unique_ids(practices)
-    timeline = Evaluator(_book(args.rules), args.engine).timelines(practices, start, until)
+    evaluator = Evaluator(_book(args.rules), args.engine)
+    timeline = evaluator.timelines(practices, start, until)
     if args.fail_within is not None:
         timeline = gate_within(timeline, args.fail_within, Gate(fail_on_warnings=args.fail_on_warnings))
-    out.write(render_timeline(args.format, timeline))
+    if args.format == "html":  # the compliance report as of --from, with each practice's timeline
+        from jurisdiction.outputs.gate import Checked, Report
+        from jurisdiction.outputs.html_report import render_html
+
+        items = [Checked(evaluator.evaluate(s.practice, start), s.source, s.document) for s in inputs.specs]
+        lines = {line.practice: line for line in timeline.practices}
+        out.write(render_html(Report(items, many=len(items) > 1), timelines=lines))
+    else:
+        out.write(render_timeline(args.format, timeline))
     return 1 if timeline.gate is not None and not timeline.gate.passed else 0
 
 

@@ -94,8 +94,29 @@ def test_markdown_is_a_table_by_date(oklahoma: Path) -> None:
     assert re.search(r"\| 2027-01-01 \| 31 d \| `ok-ads` \| in force: us-ok-ocdpa<br>due: ", result.out)
 
 
+def test_html_report_carries_the_timeline(oklahoma: Path) -> None:
+    """The compliance report as of --from, each practice with its dates ahead: marked on the
+    plan's date axis and listed with the lead time, the same dates as the JSON."""
+    args = ("timeline", oklahoma, EXAMPLES, "--from", "2026-12-01", "--until", "2027-12-31")
+    page = cli(*args, "--format", "html")
+    assert page.code == 0, page.err
+    data = json.loads(cli(*args, "--format", "json").out)
+    html = page.out
+    assert html.startswith("<!DOCTYPE html>") and "http://" not in html.replace("http://www.w3.org", "")
+    for line in data["practices"]:
+        start = html.index(f"<section class='practice' id='{line['practice']}'>")
+        end = html.index("</section>", start)
+        section = html[start:end]
+        assert "<h2>Ahead: 2026-12-01 to 2027-12-31</h2>" in section
+        dates = [e["date"] for e in line["events"]]
+        assert re.findall(r"<tr class='event' data-date='([\d-]+)'>", section) == dates
+        assert re.findall(r"<g class='event' data-date='([\d-]+)'>", section) == dates
+    ok = html[html.index("id='ok-ads'") :]
+    assert "<td class='n'>31 d</td>" in ok and "In force: <a href=" in ok
+
+
 def test_output_is_deterministic(oklahoma: Path) -> None:
-    for fmt in ("text", "json", "markdown", "ics"):
+    for fmt in ("text", "json", "markdown", "ics", "html"):
         args = ("timeline", oklahoma, EXAMPLES, "--from", "2025-01-01", "--until", "2027-12-31", "--format", fmt)
         assert cli(*args).out == cli(*args).out
 
