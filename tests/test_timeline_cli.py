@@ -3,6 +3,7 @@ schema, markdown, iCalendar), the `--fail-within` gate and its exit codes, and b
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -186,11 +187,28 @@ def test_ics_is_strict_rfc5545(oklahoma: Path) -> None:
 
 
 def test_ics_parses_with_a_real_parser(oklahoma: Path) -> None:
+    """`icalendar` (not a dependency: skipped without it) reads every event back: dates, UIDs,
+    and the unescaped text with the citations."""
     icalendar = pytest.importorskip("icalendar")
-    text = cli("timeline", oklahoma, "--from", "2026-12-01", "--format", "ics").out
-    calendar = icalendar.Calendar.from_ical(text)
-    summaries = [str(c.get("SUMMARY")) for c in calendar.walk("VEVENT")]
-    assert any(s.startswith("In force: Oklahoma") for s in summaries)
+    args = ("timeline", oklahoma, EXAMPLES, "--from", "2024-01-01", "--until", "2027-12-31")
+    calendar = icalendar.Calendar.from_ical(cli(*args, "--format", "ics").out)
+    events = list(calendar.walk("VEVENT"))
+    data = json.loads(cli(*args, "--format", "json").out)
+    laws = {(e["date"], law["id"]) for p in data["practices"] for e in p["events"] for law in e["laws"]}
+    items = [i for p in data["practices"] for e in p["events"] for i in (*e["due"], *e["added"])]
+    items += [i for p in data["practices"] for i in p["overdue"]]
+    assert len(events) == len(laws) + len({(i["due"], i["id"]) for i in items})
+    assert len({str(e.get("UID")) for e in events}) == len(events)
+    by_id = {i["id"]: i for i in items}
+    for event in events:
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert type(start) is dt.date and end == start + dt.timedelta(days=1)
+        summary, description = str(event.get("SUMMARY")), str(event.get("DESCRIPTION"))
+        if summary.startswith("Due: "):
+            oid = description.split(" ")[0]
+            assert summary == f"Due: {by_id[oid]['title']}"
+            assert by_id[oid]["citation"] in description.split("\n")
+    assert any(str(e.get("SUMMARY")).startswith("In force: Oklahoma") for e in events)
 
 
 def test_ics_helpers() -> None:
