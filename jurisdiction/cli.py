@@ -142,6 +142,12 @@ def _parser() -> _Parser:
     timeline.add_argument(
         "--fail-on-warnings", action="store_true", help="with --fail-within: warning-severity obligations count too"
     )
+    timeline.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="with --fail-within: waivers file (default: ./jurisdiction.waivers.yaml if present); an obligation "
+        "a waiver covers through the gate's last day does not fail it",
+    )
     timeline.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
     timeline.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
     timeline.add_argument(
@@ -442,7 +448,8 @@ def _timeline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     evaluator = Evaluator(_book(args.rules), args.engine)
     timeline = evaluator.timelines(practices, start, until)
     if args.fail_within is not None:
-        timeline = gate_within(timeline, args.fail_within, Gate(fail_on_warnings=args.fail_on_warnings))
+        gate = Gate(fail_on_warnings=args.fail_on_warnings)
+        timeline = gate_within(timeline, args.fail_within, gate, _waivers(args, evaluator.book))
     if args.format == "html":  # the compliance report as of --from, with each practice's timeline
         from jurisdiction.outputs.gate import Checked, Report
         from jurisdiction.outputs.html_report import render_html

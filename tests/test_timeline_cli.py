@@ -14,7 +14,7 @@ import pytest
 from jurisdiction.evaluation.timeline import Timeline
 from jurisdiction.outputs.timeline import ical_fold, ical_text
 from jurisdiction.schemas import DIR
-from tests.helpers import EXAMPLES, cli
+from tests.helpers import EXAMPLES, WARN_ONLY, cli
 
 # An approved practice (clear today but for the Oklahoma law that reaches it on 2027-01-01)
 OKLAHOMA = """\
@@ -68,12 +68,36 @@ def test_fail_within_is_a_gate_a_month_ahead(oklahoma: Path) -> None:
     assert gate["passed"] is False and gate["due"][0]["status"] == "violated"
 
 
-def test_fail_within_counts_warnings_only_when_asked(tmp_path: Path) -> None:
-    spec = tmp_path / "warn.yaml"
-    spec.write_text(OKLAHOMA.replace("id: ok-ads", "id: warn"), encoding="utf-8")
-    data = json.loads(cli("timeline", spec, "--from", "2026-12-01", "--format", "json").out)
-    severities = {i["severity"] for p in data["practices"] for e in p["events"] for i in e["due"]}
-    assert severities == {"blocking"}  # the gate counts it without --fail-on-warnings
+@pytest.mark.parametrize(("expires", "code"), [("2027-06-30", 0), ("2026-12-31", 1)])
+def test_a_waiver_through_the_gate_day_passes_it(oklahoma: Path, expires: str, code: int) -> None:
+    waivers = oklahoma.parent / "w.yaml"
+    waivers.write_text(
+        "waivers:\n  - obligation: us-ok-ocdpa/data-protection-assessment\n    spec: ok-ads\n"
+        f"    reason: assessment booked for January\n    owner: privacy@example.com\n    expires: {expires}\n",
+        encoding="utf-8",
+    )
+    args = ("timeline", oklahoma, "--from", "2026-12-01", "--fail-within", "31", "--waivers", waivers)
+    result = cli(*args, "--format", "json")
+    assert result.code == code, result.out + result.err
+    gate = json.loads(result.out)["gate"]
+    assert len(gate["waived"] if code == 0 else gate["due"]) == 1
+    if code == 0:
+        assert gate["waived"][0]["waiver"] == f"{waivers}:2 (until {expires})"
+        assert "waived: ok-ads: us-ok-ocdpa/data-protection-assessment" in cli(*args).out
+    bad = oklahoma.parent / "bad.yaml"
+    bad.write_text(waivers.read_text().replace("data-protection-assessment", "data-protection-asessment"))
+    assert cli("timeline", oklahoma, "--fail-within", "31", "--waivers", bad).code == 2
+
+
+def test_fail_within_counts_warnings_only_when_asked() -> None:
+    """The only obligation due is a warning: the gate passes, unless --fail-on-warnings."""
+    args = ("timeline", WARN_ONLY, "--from", "2025-10-01", "--fail-within", "60")
+    assert cli(*args).code == 0
+    strict = cli(*args, "--fail-on-warnings", "--format", "json")
+    assert strict.code == 1
+    assert [(g["id"], g["severity"]) for g in json.loads(strict.out)["gate"]["due"]] == [
+        ("eu-gdpr/compatibility-or-new-basis", "warning")
+    ]
 
 
 def test_json_validates_against_the_committed_schema(oklahoma: Path) -> None:

@@ -136,6 +136,7 @@ class GateItem(BaseModel):
     status: Status = Field(description="Status on the window's first day.")
     severity: Severity
     jurisdictions: list[str]
+    waiver: str | None = Field(None, description="The waiver that covers it through the gate's last day (file:line).")
 
 
 class TimelineGate(BaseModel):
@@ -147,6 +148,10 @@ class TimelineGate(BaseModel):
     by: dt.date = Field(description="The last day it looks at: the window's first day plus DAYS.")
     passed: bool
     due: list[GateItem] = Field(description="What fails it: unmet obligations due by `by`, soonest first.")
+    waived: list[GateItem] = Field(
+        default_factory=list,
+        description="Unmet obligations due by `by` that a waiver covers through `by`: not counted.",
+    )
 
 
 class Timeline(BaseModel):

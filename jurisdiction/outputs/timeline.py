@@ -29,6 +29,7 @@ from jurisdiction.evaluation.timeline import (
     TimelineGate,
 )
 from jurisdiction.outputs.gate import Gate
+from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.vocabulary.regions import summarize_codes
 
 __all__ = ["TIMELINE_FORMATS", "gate_within", "ical_fold", "ical_text", "render_timeline"]
@@ -37,12 +38,14 @@ _VERDICT = {"blocked": "BLOCKED", "action_required": "ACTION REQUIRED", "clear":
 _STATUS = {"violated": "VIOLATED", "pending": "pending", "met": "met"}
 
 
-def gate_within(timeline: Timeline, days: int, gate: Gate) -> Timeline:
+def gate_within(timeline: Timeline, days: int, gate: Gate, waivers: Waivers | None = None) -> Timeline:
     """The timeline with its `--fail-within` gate: it fails when an unmet obligation that the
     gate counts (warnings only with `fail_on_warnings`) is due by the window's first day plus
-    `days` — falling due within the window, or already overdue."""
+    `days` — falling due within the window, or already overdue — unless a waiver covers it
+    through that day."""
     by = timeline.from_ + dt.timedelta(days=days)
     found: list[GateItem] = []
+    waived: list[GateItem] = []
     for line in timeline.practices:
         items = list(line.overdue) + [i for e in line.events if e.date <= by for i in (*e.due, *e.added)]
         seen: set[tuple[str, dt.date, tuple[str, ...]]] = set()
@@ -53,18 +56,25 @@ def gate_within(timeline: Timeline, days: int, gate: Gate) -> Timeline:
             if item.severity == "warning" and not gate.fail_on_warnings:
                 continue
             seen.add(key)
-            found.append(
-                GateItem(
-                    practice=line.practice,
-                    id=item.id,
-                    due=item.due,
-                    status=item.status,
-                    severity=item.severity,
-                    jurisdictions=item.jurisdictions,
-                )
+            cover = waivers.covering(line.practice, item.id, item.jurisdictions, by) if waivers else None
+            row = GateItem(
+                practice=line.practice,
+                id=item.id,
+                due=item.due,
+                status=item.status,
+                severity=item.severity,
+                jurisdictions=item.jurisdictions,
+                waiver=f"{cover[1]} (until {cover[0].expires})" if cover is not None else None,
             )
-    found.sort(key=lambda g: (g.due, g.practice, g.id, g.jurisdictions))
-    return timeline.model_copy(update={"gate": TimelineGate(within=days, by=by, passed=not found, due=found)})
+            (waived if cover is not None else found).append(row)
+    result = TimelineGate(
+        within=days, by=by, passed=not found, due=sorted(found, key=_gate_order), waived=sorted(waived, key=_gate_order)
+    )
+    return timeline.model_copy(update={"gate": result})
+
+
+def _gate_order(item: GateItem) -> tuple[dt.date, str, str, list[str]]:
+    return (item.due, item.practice, item.id, item.jurisdictions)
 
 
 # -- the portfolio: by date --------------------------------------------------------------
@@ -155,6 +165,10 @@ def render_timeline_text(timeline: Timeline) -> str:
     if timeline.gate is not None:
         gate = timeline.gate
         out += [f"  {g.practice}: {g.id} due {g.due} in {_where(g.jurisdictions)} ({g.status})" for g in gate.due]
+        out += [
+            f"  waived: {g.practice}: {g.id} due {g.due} in {_where(g.jurisdictions)}, by {g.waiver}"
+            for g in gate.waived
+        ]
         out.append(_gate_line(gate))
     return "\n".join(out) + "\n"
 
