@@ -130,7 +130,9 @@ def _parser() -> _Parser:
         "or assessments change, with the lead time; --fail-within makes it a gate",
     )
     timeline.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
-    timeline.add_argument("--from", dest="start", type=_date, help="first day of the window (default: today)")
+    timeline.add_argument(
+        "--from", "--today", dest="start", type=_date, help="first day of the window (default: the system date)"
+    )
     timeline.add_argument("--until", type=_date, help="last day of the window (default: a year after --from)")
     timeline.add_argument("--format", choices=sorted([*TIMELINE_FORMATS, "html"]), default="text")
     timeline.add_argument(

@@ -58,7 +58,7 @@ def test_fail_within_is_a_gate_a_month_ahead(oklahoma: Path) -> None:
     assert failing.code == 1, failing.out + failing.err
     assert "ok-ads: us-ok-ocdpa/data-protection-assessment due 2027-01-01 in US-OK (pending)" in failing.out
     assert "failed: 1 due, in 1 practice" in failing.out
-    passing = cli("timeline", oklahoma, "--from", "2026-12-01", "--fail-within", "30")
+    passing = cli("timeline", oklahoma, "--today", "2026-12-01", "--fail-within", "30")  # --today: --from
     assert passing.code == 0, passing.out
     assert "passed" in passing.out.splitlines()[-1]
     # the day after the due date it is overdue: any window fails
