@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from jurisdiction import Evaluator, Practice, load_practice, parse_practice
 from jurisdiction.evaluation.timeline import PracticeTimeline
+from jurisdiction.law.upcoming import upcoming
 from jurisdiction.practice.specs import merge
 from jurisdiction.vocabulary.taxonomy import taxonomy
 from tests.helpers import EXAMPLES, library
@@ -22,6 +23,7 @@ from tests.helpers import EXAMPLES, library
 BOOK = library()
 EVALUATOR = Evaluator(BOOK, "native")
 ONE = dt.timedelta(days=1)
+LIBRARY_DATES = upcoming(BOOK, dt.date.min, dt.date.max)
 
 
 def _state(practice: Practice, day: dt.date) -> dict[str, Any]:
@@ -47,12 +49,14 @@ def _per_code_status(state: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def assert_equivalent(practice: Practice, start: dt.date, until: dt.date, step: int = 1) -> PracticeTimeline:
-    """Evaluate on every `step`-th day of the window and on every event date +-1 day, and hold
-    the timeline to those answers."""
+    """Evaluate on every `step`-th day of the window, on every event date +-1 day and on every
+    date the library changes (a law, rule, parameter or group; `rules upcoming`), and hold the
+    timeline to those answers."""
     line = EVALUATOR.timeline(practice, start, until)
     dates = [e.date for e in line.events]
     assert dates == sorted(set(dates)) and all(start <= d <= until for d in dates)
     probe = set(_days(start, until, step)) | {until}
+    probe |= {row.date for row in LIBRARY_DATES if start <= row.date <= until}  # every dated change of the library
     probe |= {d + k * ONE for d in dates for k in (-1, 0, 1) if start <= d + k * ONE <= until}
     states = {day: _state(practice, day) for day in sorted(probe)}
     first = states[start]
