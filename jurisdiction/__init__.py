@@ -12,6 +12,7 @@ from jurisdiction._version import __version__
 from jurisdiction.errors import InputError, JurisdictionError, Problem, RuleError, SpecError, UsageError
 from jurisdiction.evaluation.assessment import Assessment, JurisdictionResult, LawResult, Obligation, PlanStep
 from jurisdiction.evaluation.evaluator import Evaluator, evaluate
+from jurisdiction.evaluation.timeline import PracticeTimeline, Timeline
 from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.practice.model import Policy, Practice, Users
 from jurisdiction.practice.specs import iter_errors, load_practice, load_practices, parse_practice
@@ -27,10 +28,12 @@ __all__ = [
     "PlanStep",
     "Policy",
     "Practice",
+    "PracticeTimeline",
     "Problem",
     "RuleBook",
     "RuleError",
     "SpecError",
+    "Timeline",
     "UsageError",
     "Users",
     "__version__",

@@ -29,6 +29,7 @@ from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.outputs.formats import FORMATS, stream
 from jurisdiction.outputs.gate import FAIL_ON, Checked
+from jurisdiction.outputs.timeline import TIMELINE_FORMATS
 from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.practice.inputs import Skipped, Spec
 from jurisdiction.practice.model import Practice
@@ -51,6 +52,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days; write a whole number, 0 or more")
+    return days
 
 
 def _parser() -> _Parser:
@@ -118,6 +129,43 @@ def _parser() -> _Parser:
     gate(diff)
     common(diff)
 
+    timeline = sub.add_parser(
+        "timeline",
+        help="the dates in a window on which practices' obligations fall due, laws come into force "
+        "or assessments change, with the lead time; --fail-within makes it a gate",
+    )
+    timeline.add_argument("paths", nargs="+", metavar="PATH", help="spec files, folders, or - for standard input")
+    timeline.add_argument(
+        "--from", "--today", dest="start", type=_date, help="first day of the window (default: the system date)"
+    )
+    timeline.add_argument("--until", type=_date, help="last day of the window (default: a year after --from)")
+    timeline.add_argument("--format", choices=sorted([*TIMELINE_FORMATS, "html"]), default="text")
+    timeline.add_argument(
+        "--fail-within",
+        type=_days,
+        metavar="DAYS",
+        help="fail (exit 1) when an unmet obligation is due within DAYS days of --from, or already overdue",
+    )
+    timeline.add_argument(
+        "--fail-on-warnings", action="store_true", help="with --fail-within: warning-severity obligations count too"
+    )
+    timeline.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="with --fail-within: waivers file (default: ./jurisdiction.waivers.yaml if present); an obligation "
+        "a waiver covers through the gate's last day does not fail it",
+    )
+    timeline.add_argument("--include", action="append", metavar="GLOB", help="in folders, only matching files")
+    timeline.add_argument("--exclude", action="append", metavar="GLOB", help="in folders, skip matching files")
+    timeline.add_argument(
+        "--strict",
+        action="store_true",
+        help="in folders, a .yaml/.yml/.json file that is not a practice spec is an error (default: skipped, listed)",
+    )
+    timeline.add_argument("--stdin-filename", default="<stdin>", metavar="NAME", help="the name `-` is reported as")
+    timeline.add_argument("--rules", metavar="DIR", help="rule library (default: the shipped one)")
+    timeline.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
+
     explain = sub.add_parser("explain", help="why and why not, rule by rule")
     explain.add_argument("spec", metavar="SPEC")
     explain.add_argument("--jurisdiction", metavar="CODE", help="only this jurisdiction (a code or group)")
@@ -126,7 +174,7 @@ def _parser() -> _Parser:
     common(explain)
 
     rules = sub.add_parser("rules", help="list, validate or test a rule library")
-    rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix"])
+    rules.add_argument("action", choices=["list", "validate", "test", "lint", "matrix", "upcoming"])
     rules.add_argument("dir", nargs="?", metavar="DIR")
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
@@ -139,6 +187,14 @@ def _parser() -> _Parser:
         help="with --coverage: fail below this rule coverage (percent)",
     )
     rules.add_argument("--write", metavar="FILE", help="matrix: write it to FILE instead of stdout")
+    rules.add_argument(
+        "--within",
+        type=_days,
+        default=90,
+        metavar="DAYS",
+        help="upcoming: what takes effect or ends within DAYS days of --today (default 90)",
+    )
+    rules.add_argument("--today", type=_date, help="upcoming: the first day looked at (default: the system date)")
 
     jur = sub.add_parser("jurisdictions", help="list codes, names and groups")
     jur.add_argument("query", nargs="?")
@@ -203,7 +259,7 @@ def _parser() -> _Parser:
     )
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=["practice", "rules", "tests", "assessment"])
+    schema.add_argument("which", choices=["practice", "rules", "tests", "assessment", "timeline"])
     return p
 
 
@@ -228,6 +284,7 @@ def run(
             "schema": _schema,
             "serve": _serve,
             "diff": _diff,
+            "timeline": _timeline,
             "users": _users,
         }[args.command]
         return handler(args, out, err)
@@ -441,6 +498,47 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return report.exit_code
 
 
+def _timeline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from jurisdiction.outputs.gate import Gate
+    from jurisdiction.outputs.timeline import gate_within, render_timeline
+    from jurisdiction.practice.inputs import read_inputs, spec_files
+
+    start = args.start or dt.date.today()
+    ahead = max(365, args.fail_within or 0)
+    until = args.until or start + dt.timedelta(days=ahead)
+    if until < start:
+        raise UsageError(f"--until {until} is before --from {start}: give a later --until, or leave it out")
+    if args.fail_within is not None and start + dt.timedelta(days=args.fail_within) > until:
+        raise UsageError(
+            f"--fail-within {args.fail_within} looks past --until {until}: give --until "
+            f"{start + dt.timedelta(days=args.fail_within)} or later, or leave it out"
+        )
+    files = spec_files(args.paths, args.include or (), args.exclude or ())
+    scanned = () if args.strict else set(files) - set(args.paths)
+    inputs = read_inputs(files, stdin=args.stdin, stdin_name=args.stdin_filename, scanned=scanned)
+    for skip in inputs.skipped:
+        err.write(f"skipped {skip.source}: {skip.why} (--strict makes this an error)\n")
+    if not inputs.specs:
+        raise UsageError("none of the files found is a practice spec (see the skipped files above)")
+    practices = [s.practice for s in inputs.specs]
+    _unique_ids(practices)
+    evaluator = Evaluator(_book(args.rules), args.engine)
+    timeline = evaluator.timelines(practices, start, until)
+    if args.fail_within is not None:
+        gate = Gate(fail_on_warnings=args.fail_on_warnings)
+        timeline = gate_within(timeline, args.fail_within, gate, _waivers(args, evaluator.book))
+    if args.format == "html":  # the compliance report as of --from, with each practice's timeline
+        from jurisdiction.outputs.gate import Checked, Report
+        from jurisdiction.outputs.html_report import render_html
+
+        items = [Checked(evaluator.evaluate(s.practice, start), s.source, s.document) for s in inputs.specs]
+        lines = {line.practice: line for line in timeline.practices}
+        out.write(render_html(Report(items, many=len(items) > 1), timelines=lines))
+    else:
+        out.write(render_timeline(args.format, timeline))
+    return 1 if timeline.gate is not None and not timeline.gate.passed else 0
+
+
 def _unique_ids(practices: Sequence[Practice]) -> None:
     ids: dict[str, int] = {}
     for p in practices:
@@ -476,6 +574,8 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     book = _book(args.dir, with_tests=args.action in ("validate", "test", "lint"))
     if args.action == "lint":
         return _lint(book, args, out)
+    if args.action == "upcoming":
+        return _upcoming(book, args, out)
     if args.action == "matrix":
         from jurisdiction.law.matrix import render_matrix
 
@@ -565,6 +665,35 @@ def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.coverage and coverage < args.threshold:
         err.write(f"rule coverage {coverage:.1f}% is below the threshold {args.threshold:.1f}%\n")
         return 1
+    return 0
+
+
+def _upcoming(book: RuleBook, args: argparse.Namespace, out: IO[str]) -> int:
+    from jurisdiction.law.upcoming import upcoming
+
+    start = args.today or dt.date.today()
+    until = start + dt.timedelta(days=args.within)
+    rows = upcoming(book, start, until)
+    if args.format == "json":
+        body = {"from": start.isoformat(), "until": until.isoformat(), "changes": [r.as_dict() for r in rows]}
+        out.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    last = None
+    for row in rows:
+        if row.date != last:
+            days = (row.date - start).days
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            out.write(f"{'' if last is None else chr(10)}{row.date} ({when})\n")
+            last = row.date
+        unverified = " [unverified]" if not row.verified else ""
+        where = ", ".join(row.jurisdictions)
+        out.write(f"  {row.rule or row.law} [{row.kind}] in {where}: {row.what}{unverified}\n")
+        out.write(f"      {row.citation} <{row.url}>\n")
+    n = len(rows)
+    out.write(
+        f"{'' if last is None else chr(10)}{n} change{'s' if n != 1 else ''} in the rule library "
+        f"from {start} to {until}\n"
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.timeline import Timeline
 from jurisdiction.law.rulefile import RuleFile, TestFile
 from jurisdiction.practice.model import Practice
 
@@ -23,13 +24,15 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "rules": RuleFile,
     "tests": TestFile,
     "assessment": Assessment,
+    "timeline": Timeline,
 }
 DIR = Path(__file__).resolve().parent / "schemas"
 
 
 def schema_text(which: str) -> str:
     model = SCHEMAS[which]
-    mode: Literal["validation", "serialization"] = "serialization" if which == "assessment" else "validation"
+    output = which in ("assessment", "timeline")
+    mode: Literal["validation", "serialization"] = "serialization" if output else "validation"
     schema = model.model_json_schema(mode=mode, by_alias=True)
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -23,6 +23,7 @@ from jurisdiction.engines import Engine, FactSet, Matches, make_engine
 from jurisdiction.engines.native import is_local
 from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
 from jurisdiction.evaluation.batch import evaluate_in_processes, gc_paused, plan_workers
+from jurisdiction.evaluation.timeline import PracticeTimeline, Timeline, practice_timeline
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
@@ -278,6 +279,38 @@ class Evaluator:
         service): pydantic's `to_json(result.data)` gives the bytes of `evaluate(...)
         .model_dump_json(exclude_none=True)`, without building the models (docs/api.md)."""
         return self._plain(practice, today)
+
+    def timeline(self, practice: Practice, start: dt.date, until: dt.date) -> PracticeTimeline:
+        """Every date in [start, until] on which the practice's assessment changes (a law comes
+        into force, an obligation falls due or becomes overdue, the verdict changes) or an unmet
+        obligation falls due, with what changes and the lead time from `start`. Worked out from
+        the dates the assessments carry, not by evaluating every day (`evaluation/timeline.py`);
+        the assessment on any day equals the one on the latest event date before it.
+
+        >>> import datetime as dt
+        >>> from jurisdiction import Evaluator, Practice, RuleBook
+        >>> spec = Practice.model_validate({"id": "demo", "title": "Demo", "data_subjects": ["customer"],
+        ...     "data_categories": ["user.content.public"], "data_uses": ["train_ai_system"],
+        ...     "users": {"regions": ["US-CA"], "min_age": 18}, "starts": "2030-01-01",
+        ...     "policy": {"discloses": [], "updated": None, "notified": None},
+        ...     "control": "opt_in", "existing_data": False})
+        >>> line = Evaluator(RuleBook.load()).timeline(spec, dt.date(2029, 6, 1), dt.date(2030, 12, 31))
+        >>> line.verdict, [(e.date.isoformat(), e.days, e.verdict and e.verdict.now) for e in line.events]
+        ('action_required', [('2030-01-01', 214, None), ('2030-01-02', 215, 'blocked')])
+        """
+        if until < start:
+            raise ValueError(f"the window ends ({until}) before it starts ({start})")
+        return practice_timeline(self._timeline_data, practice, start, until)
+
+    def timelines(self, practices: Sequence[Practice], start: dt.date, until: dt.date) -> Timeline:
+        """`timeline` for each practice, in order, over one window."""
+        lines = [self.timeline(p, start, until) for p in practices]
+        return Timeline.model_validate(
+            {"from": start, "until": until, "rules_revision": self.book.revision, "practices": lines}
+        )
+
+    def _timeline_data(self, practice: Practice, today: dt.date) -> dict[str, Any]:
+        return self._plain(practice, today).data
 
     # ------------------------------------------------------------------------------------
     def _evaluate(self, practice: Practice, today: dt.date) -> Assessment:

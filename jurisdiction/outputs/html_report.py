@@ -3,7 +3,10 @@ external assets, no network) per `Report` — the verdict, the plan as a timelin
 per jurisdiction as a bar chart, and every obligation with its citation and source link.
 
 `jurisdiction check --format html` draws the chart from the spec's `users.counts`;
-`jurisdiction users --format html` from the counts over the user table. A small inline script
+`jurisdiction users --format html` from the counts over the user table. `jurisdiction timeline
+--format html` adds each practice's timeline: the dates ahead (laws coming into force, due
+dates, status and verdict changes) marked on the plan's date axis and listed with their lead
+time. A small inline script
 marks the page once the browser has laid it out (`data-rendered`, the bars drawn), which the
 tests read back from headless Chromium.
 """
@@ -16,6 +19,7 @@ from html import escape
 
 from jurisdiction._version import __version__
 from jurisdiction.evaluation.assessment import Assessment
+from jurisdiction.evaluation.timeline import PracticeTimeline, TimelineEvent
 from jurisdiction.outputs.gate import Checked, Report
 from jurisdiction.users import TableCounts
 
@@ -49,18 +53,28 @@ document.addEventListener('DOMContentLoaded', function () {
 """
 
 
-def render_html(report: Report, users: Mapping[str, TableCounts] | None = None) -> str:
-    """The whole page. `users`: counts over a user table, by practice id (else the spec's counts)."""
-    return "".join(stream_html(report, users))
+def render_html(
+    report: Report,
+    users: Mapping[str, TableCounts] | None = None,
+    timelines: Mapping[str, PracticeTimeline] | None = None,
+) -> str:
+    """The whole page. `users`: counts over a user table, by practice id (else the spec's
+    counts); `timelines`: each practice's timeline, by practice id (the dates ahead)."""
+    return "".join(stream_html(report, users, timelines))
 
 
-def stream_html(report: Report, users: Mapping[str, TableCounts] | None = None) -> Iterator[str]:
+def stream_html(
+    report: Report,
+    users: Mapping[str, TableCounts] | None = None,
+    timelines: Mapping[str, PracticeTimeline] | None = None,
+) -> Iterator[str]:
     """The page, a section per spec as the specs are read."""
     head = False
     for item in report.each():
         yield "\n" if head else _head(f"{item.assessment.practice} — jurisdiction" if not report.many else "")
         head = True
-        yield _section(item, (users or {}).get(item.assessment.practice))
+        practice = item.assessment.practice
+        yield _section(item, (users or {}).get(practice), (timelines or {}).get(practice))
     if not head:
         yield _head("")
     expired = "".join(f"<li>{escape(m)}</li>" for m in report.expired)
@@ -81,7 +95,7 @@ def _head(title: str) -> str:
     )
 
 
-def _section(item: Checked, counts: TableCounts | None) -> str:
+def _section(item: Checked, counts: TableCounts | None, line: PracticeTimeline | None = None) -> str:
     a = item.assessment
     colour = VERDICT_COLOUR[a.verdict]
     affected = [j for j in a.jurisdictions if j.affected]
@@ -105,7 +119,9 @@ def _section(item: Checked, counts: TableCounts | None) -> str:
             f"<h2>Not covered by the library{users}</h2><p>Nothing here says these jurisdictions are clear.</p>"
             f"<ul class='gaps'>{rows}</ul>"
         )
-    parts += ["<h2>Plan</h2>", _timeline(a), _plan_table(a, counts)]
+    parts += ["<h2>Plan</h2>", _timeline(a, line), _plan_table(a, counts)]
+    if line is not None:
+        parts += [f"<h2>Ahead: {line.from_.isoformat()} to {line.until.isoformat()}</h2>", _ahead(line)]
     parts += ["<h2>Affected users per jurisdiction</h2>", _chart(item, counts)]
     parts += ["<h2>Obligations</h2>", _obligations(a)]
     if a.assumptions:
@@ -115,11 +131,12 @@ def _section(item: Checked, counts: TableCounts | None) -> str:
     return "\n".join(parts)
 
 
-def _timeline(a: Assessment) -> str:
-    """The plan's steps on a date axis, with today marked."""
-    if not a.plan:
+def _timeline(a: Assessment, line: PracticeTimeline | None = None) -> str:
+    """The plan's steps on a date axis, with today marked (and the timeline's dates, if given)."""
+    events = line.events if line is not None else []
+    if not a.plan and not events:
         return "<p>Nothing left to do.</p>"
-    days = [s.due for s in a.plan] + [a.today]
+    days = [s.due for s in a.plan] + [a.today] + [e.date for e in events]
     first, last = min(days), max(days)
     span = max((last - first).days, 1)
     width, left, right = 1040, 40, 40
@@ -138,6 +155,12 @@ def _timeline(a: Assessment) -> str:
         f"<line x1='{tx:.1f}' y1='20' x2='{tx:.1f}' y2='{height - 4}' stroke='#566573' stroke-dasharray='4 3'/>"
         f"<text x='{tx + 4:.1f}' y='{height - 6}' class='today'>today {a.today.isoformat()}</text>"
     )
+    for e in events:
+        ex = x(e.date)
+        out.append(
+            f"<g class='event' data-date='{e.date.isoformat()}'><title>{escape(_event_words(e))}</title>"
+            f"<path class='mark' d='M{ex:.1f} 18 l5 6 l-5 6 l-5 -6 z' fill='{_event_colour(e)}'/></g>"
+        )
     for i, s in enumerate(a.plan):
         y = 44 + i * row
         cx = x(s.due)
@@ -152,6 +175,63 @@ def _timeline(a: Assessment) -> str:
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _event_colour(e: TimelineEvent) -> str:
+    if e.verdict is not None:
+        return VERDICT_COLOUR[e.verdict.now]
+    if e.changes:
+        return STATUS_COLOUR[max((c.now for c in e.changes), key=("met", "pending", "violated").index)]
+    return "#1f618d"
+
+
+def _event_words(e: TimelineEvent) -> str:
+    """An event in one line (the marker's tooltip)."""
+    bits = [f"{e.date.isoformat()} (in {e.days} days)"]
+    bits += [f"in force: {law.title}" for law in e.laws]
+    bits += [f"due: {i.title}" for i in e.due]
+    bits += [f"{c.id}: {c.was} -> {c.now}" for c in e.changes]
+    if e.verdict is not None:
+        bits.append(f"verdict {e.verdict.was} -> {e.verdict.now}")
+    return "; ".join(bits)
+
+
+def _ahead(line: PracticeTimeline) -> str:
+    """The timeline's dates as a table: date, lead time, what happens."""
+    from jurisdiction.vocabulary.regions import summarize_codes
+
+    if not line.events:
+        return f"<p>Nothing changes or falls due between {line.from_.isoformat()} and {line.until.isoformat()}.</p>"
+    rows = []
+    for e in line.events:
+        what = [
+            f"<li>In force: <a href='{escape(law.url)}' rel='noreferrer'>{escape(law.title)}</a> "
+            f"({escape(law.citation)})</li>"
+            for law in e.laws
+        ]
+        what += [
+            f"<li>Due: <strong>{escape(i.title)}</strong> <code>{escape(i.id)}</code> in "
+            f"{escape(summarize_codes(i.jurisdictions))} — <a href='{escape(i.url)}' rel='noreferrer'>"
+            f"{escape(i.citation)}</a></li>"
+            for i in (*e.due, *e.added)
+        ]
+        what += [
+            f"<li><code>{escape(c.id)}</code> in {escape(summarize_codes(c.jurisdictions))}: {c.was} → "
+            f"<span class='status' style='color:{STATUS_COLOUR[c.now]}'>{c.now}</span></li>"
+            for c in e.changes
+        ]
+        what += [f"<li>No longer owed: <code>{escape(r)}</code></li>" for r in e.removed]
+        if e.verdict is not None:
+            what.append(
+                f"<li>Verdict {escape(e.verdict.was.replace('_', ' '))} → <span class='status' "
+                f"style='color:{VERDICT_COLOUR[e.verdict.now]}'>{escape(e.verdict.now.replace('_', ' '))}</span></li>"
+            )
+        rows.append(
+            f"<tr class='event' data-date='{e.date.isoformat()}'><td class='d'>{e.date.isoformat()}</td>"
+            f"<td class='n'>{e.days} d</td><td><ul>{''.join(what)}</ul></td></tr>"
+        )
+    head = "<tr><th>Date</th><th>Lead time</th><th>What happens</th></tr>"
+    return f"<table class='ahead'>{head}{''.join(rows)}</table>"
 
 
 def _plan_table(a: Assessment, counts: TableCounts | None) -> str:

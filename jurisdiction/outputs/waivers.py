@@ -96,6 +96,21 @@ class Waivers:
         updated = assessment.model_copy(update={"obligations": changed, "verdict": verdict_of(counted, uncovered)})
         return updated, expired
 
+    def covering(
+        self, practice: str, obligation: str, jurisdictions: Sequence[str], through: dt.date
+    ) -> tuple[WaiverEntry, str] | None:
+        """The first waiver (entry, "file:line") that covers an obligation of a practice in
+        these jurisdictions and holds through a day, if any (the timeline's gate asks)."""
+        for entry, where in self.entries:
+            if (
+                fnmatch.fnmatchcase(practice, entry.spec)
+                and fnmatch.fnmatchcase(obligation, entry.obligation)
+                and (entry.jurisdictions is None or set(jurisdictions) <= set(entry.jurisdictions))
+                and entry.expires >= through
+            ):
+                return entry, where
+        return None
+
 
 def load_waivers(path: Path | str, rule_ids: Iterable[str], *, required: bool = True) -> Waivers:
     """Read a waivers file; every obligation id or glob must match a rule of the library."""

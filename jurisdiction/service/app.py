@@ -2,6 +2,7 @@
 (one process or several, signals) is `jurisdiction.service.run`'s; this module only answers.
 
     POST /v1/assessments?today=&fail_on=   a spec (JSON or YAML by Content-Type) → its assessment
+    POST /v1/timelines?from=&until=&fail_within=   a spec → its timeline (`jurisdiction timeline`)
     GET  /v1/jurisdictions?query=          codes, names, groups
     GET  /v1/rules, /v1/rules/{id}         the laws of the library; one law or one rule
     GET  /healthz, /readyz                 liveness; readiness (a library is loaded)
@@ -52,6 +53,7 @@ from jurisdiction.errors import InputError, Problem, RuleError, suggest
 from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.outputs.gate import FAIL_ON, Gate
+from jurisdiction.outputs.timeline import gate_within
 from jurisdiction.practice.specs import parse_practice
 from jurisdiction.schemas import schema_text
 from jurisdiction.service.decisions import DecisionLog
@@ -71,6 +73,8 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
 SPEC_SOURCE = "<request body>"
 SNAPSHOT = "jurisdiction.library"  # the ASGI scope key holding the library a request arrived with
 ASSESS_QUERY = ("today", "fail_on", "accept_uncovered")
+TIMELINE_QUERY = ("from", "until", "fail_within", "fail_on_warnings")
+DEFAULT_WINDOW = 365  # days: the timeline's window when `until` is not given
 DATE_HELP = "a date, YYYY-MM-DD"
 log = logging.getLogger("jurisdiction.service")
 
@@ -181,14 +185,27 @@ def _query(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, Any], 
             )
         elif name in values:
             problems.append(Problem(f"`{name}` is given twice", file="<query>", field=name, code="duplicate_parameter"))
-        elif name == "today":
+        elif name in ("today", "from", "until"):
             try:
                 values[name] = dt.date.fromisoformat(raw)
             except ValueError:
                 problems.append(
                     Problem(f"{raw!r} is not a date", file="<query>", field=name, valid=DATE_HELP, code="not_a_date")
                 )
-        elif name == "accept_uncovered":
+        elif name == "fail_within":
+            if raw.isdigit():
+                values[name] = int(raw)
+            else:
+                problems.append(
+                    Problem(
+                        f"{raw!r} is not a number of days",
+                        file="<query>",
+                        field=name,
+                        valid="a whole number, 0 or more",
+                        code="not_days",
+                    )
+                )
+        elif name in ("accept_uncovered", "fail_on_warnings"):
             if raw.lower() in ("true", "1", "false", "0"):
                 values[name] = raw.lower() in ("true", "1")
             else:
@@ -372,6 +389,66 @@ async def assess(request: Request) -> Response:
         return Response(to_json(result.data), media_type="application/json", headers={"X-Decision-Id": decision})
 
 
+def _window(query: dict[str, Any]) -> tuple[dt.date, dt.date, list[Problem]]:
+    """The timeline's window from the query (`from` default today, `until` a year later or
+    `fail_within` days later if that is further), or what is wrong with it."""
+    start = query.get("from") or dt.date.today()
+    within = query.get("fail_within")
+    until = query.get("until") or start + dt.timedelta(days=max(DEFAULT_WINDOW, within or 0))
+    problems = []
+    if until < start:
+        problems.append(
+            Problem(
+                f"`until` {until} is before `from` {start}",
+                file="<query>",
+                field="until",
+                valid=f"a date on or after {start}",
+                code="empty_window",
+            )
+        )
+    elif within is not None and start + dt.timedelta(days=within) > until:
+        problems.append(
+            Problem(
+                f"`fail_within` {within} looks past `until` {until}",
+                file="<query>",
+                field="fail_within",
+                valid=f"at most {(until - start).days}, or a later `until`",
+                code="gate_past_window",
+            )
+        )
+    return start, until, problems
+
+
+async def timelines(request: Request) -> Response:
+    """A spec's timeline, as `jurisdiction timeline --format json` prints it (with `gate` when
+    `fail_within` is given)."""
+    service, library = _service(request), _library(request)
+    query, problems = _query(request, TIMELINE_QUERY)
+    start, until, more = _window(query)
+    problems += more if not problems else []
+    if problems:
+        return _refused(422, "invalid request", problems, library.revision)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
+        problem = Problem(
+            f"Content-Type {kind!r} is not a spec format",
+            valid=", ".join(JSON_TYPES + YAML_TYPES),
+            code="unsupported_media_type",
+        )
+        return _refused(415, "unsupported Content-Type", [problem], library.revision)
+    body = await request.body()
+    async with service.turn():
+        practice, problems = _spec_problems(body, kind)
+        if problems:
+            return _refused(422, "invalid spec", problems, library.revision)
+        timeline = library.evaluator.timelines([practice], start, until)
+        within = query.get("fail_within")
+        if within is not None:
+            timeline = gate_within(timeline, within, Gate(fail_on_warnings=query.get("fail_on_warnings", False)))
+        payload = timeline.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return Response(to_json(payload), media_type="application/json")
+
+
 async def jurisdictions(request: Request) -> Response:
     library = _library(request)
     query, problems = _query(request, ("query",))
@@ -469,6 +546,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 
 ROUTES = [
     Route("/v1/assessments", assess, methods=["POST"]),
+    Route("/v1/timelines", timelines, methods=["POST"]),
     Route("/v1/jurisdictions", jurisdictions, methods=["GET"]),
     Route("/v1/rules", rules, methods=["GET"]),
     Route("/v1/rules/{rule_id:path}", rule, methods=["GET"]),
@@ -514,7 +592,7 @@ def openapi_document() -> dict[str, Any]:
         components[raw.get("title", which)] = raw
         return {"$ref": f"#/components/schemas/{raw.get('title', which)}"}
 
-    practice, assessment = schema("practice"), schema("assessment")
+    practice, assessment, timeline = schema("practice"), schema("assessment"), schema("timeline")
     text = json.dumps(components).replace('"#/$defs/', '"#/components/schemas/')
     problem = {"description": "invalid: `problems`, each with code, message, file, line, field, valid, suggestion"}
     json_body = {"content": {"application/json": {"schema": {"type": "object"}}}}
@@ -575,6 +653,61 @@ def openapi_document() -> dict[str, Any]:
                             "description": "The assessment (as `jurisdiction check --format json`), with `gate` "
                             "and `decision_id`.",
                             "content": {"application/json": {"schema": assessment}},
+                        },
+                        "413": {"description": "body too large"},
+                        "408": {"description": "the body did not arrive in time"},
+                        "415": {"description": "unsupported Content-Type"},
+                        "422": problem,
+                    },
+                }
+            },
+            "/v1/timelines": {
+                "post": {
+                    "summary": "A practice spec's timeline: the dates on which obligations fall due, laws come "
+                    "into force or the assessment changes",
+                    "parameters": [
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "required": False,
+                            "description": "First day of the window (default: the server's date).",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "until",
+                            "in": "query",
+                            "required": False,
+                            "description": "Last day of the window (default: a year after `from`).",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "fail_within",
+                            "in": "query",
+                            "required": False,
+                            "description": "The gate: fails when an unmet obligation is due within this many days "
+                            "of `from`, or already overdue (`gate.passed`).",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "fail_on_warnings",
+                            "in": "query",
+                            "required": False,
+                            "description": "true: warning-severity obligations count toward the gate.",
+                            "schema": {"type": "boolean", "default": False},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "description": "A practice spec, JSON or YAML (by Content-Type).",
+                        "content": {
+                            "application/json": {"schema": practice},
+                            "application/yaml": {"schema": {"type": "string", "description": "The spec as YAML."}},
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The timeline (as `jurisdiction timeline --format json`).",
+                            "content": {"application/json": {"schema": timeline}},
                         },
                         "413": {"description": "body too large"},
                         "408": {"description": "the body did not arrive in time"},
