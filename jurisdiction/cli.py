@@ -110,6 +110,12 @@ def _parser() -> _Parser:
         action="store_true",
         help="in folders, a .yaml/.yml/.json file that is not a practice spec is an error (default: skipped, listed)",
     )
+    check.add_argument(
+        "--skip-other-files",
+        action="store_true",
+        help="files named that are not practice specs are skipped and listed, as in a folder (the pre-commit hook "
+        "names every YAML/JSON file a commit touches; default: a named file must be a spec)",
+    )
     check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME", help="the name `-` is reported as")
     check.add_argument(
         "--waivers", metavar="FILE", help="waivers file (default: ./jurisdiction.waivers.yaml if present)"
@@ -346,7 +352,8 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     files = spec_files(args.paths, args.include or (), args.exclude or ())
     book = _book(args.rules)
     run = _Run(args, Evaluator(book, args.engine), args.today or dt.date.today(), _waivers(args, book), err)
-    items = run.checked(files, scanned=() if args.strict else set(files) - set(args.paths))
+    scanned = () if args.strict else set(files) if args.skip_other_files else set(files) - set(args.paths)
+    items = run.checked(files, scanned)
     first = list(itertools.islice(items, 2))  # one spec or many: the JSON output's shape
     gate = Gate(args.fail_on, args.fail_on_warnings, args.accept_uncovered)
     many = len(files) > 1 or len(first) > 1
@@ -361,6 +368,9 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 f"practice ids must be unique across the specs checked together: {', '.join(sorted(run.duplicates))}"
             )
         if not report.tally.specs:
+            if args.skip_other_files:  # a commit that touches no spec: nothing to gate
+                err.write("no practice spec among the files named: nothing to check\n")
+                return 0
             raise UsageError("none of the files found is a practice spec (see the skipped files above)")
         held.seek(0)
         shutil.copyfileobj(held, out)
@@ -727,11 +737,12 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             row["laws"] = laws
             row["coverage"] = book.coverage_status(code, laws).as_dict()
     if args.format == "json":
-        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-        return 0
-    if not rows:
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")  # `[]` when nothing matches
+    if not rows:  # as text or JSON: a query that matches nothing is an error
         err.write(f"error: no code or name matches {args.query!r}; try a country name or an ISO 3166 code\n")
         return 2
+    if args.format == "json":
+        return 0
     for row in rows:
         extra = ""
         if row["kind"] == "group":
@@ -806,6 +817,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         from jurisdiction.users import counts_sql, ids_sql
 
         dialect = args.backend
+        columns = columns.unchecked()
         out.write(counts_sql(plan, columns, args.table, dialect))
         if args.out:
             for step in plan.steps:

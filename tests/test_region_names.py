@@ -211,3 +211,12 @@ def test_spark_reads_subdivision_names_like_duckdb(tmp_path: Path, native: Evalu
     on_spark = count_users(plan, str(table), ColumnMap(subdivision="state"), backend=SparkBackend("local[1]"))
     assert _by_code(on_spark) == _by_code(on_duck)
     assert _by_code(on_spark)["CA-QC"] == 3
+
+
+def test_a_query_that_matches_nothing_is_an_error_in_json_too() -> None:
+    from tests.helpers import cli
+
+    for fmt in ("text", "json"):
+        result = cli("jurisdictions", "Atlantis", "--format", fmt)
+        assert result.code == 2 and "no code or name matches 'Atlantis'" in result.err
+    assert cli("jurisdictions", "Atlantis", "--format", "json").out.strip() == "[]"

@@ -94,3 +94,20 @@ def test_folder_of_only_other_files_is_an_error(tmp_path: Path) -> None:
     result = cli("check", folder, "--today", TODAY)
     assert result.code == 2 and result.out == ""
     assert "skipped" in result.err and "none of the files found is a practice spec" in result.err
+
+
+def test_the_pre_commit_hook_skips_the_other_files_a_commit_touches(tmp_path: Path) -> None:
+    import shlex
+
+    from jurisdiction.reading.loading import load_document
+
+    hook = load_document(str(EXAMPLES.parent / ".pre-commit-hooks.yaml")).data[0]
+    argv = shlex.split(hook["entry"])[1:]  # without the program name
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services: {web: {image: nginx}}\n", encoding="utf-8")
+    both = cli(*argv, compose, SPEC, "--today", TODAY)
+    assert both.code in (0, 1) and "skipped" in both.err and "health-model-training" in both.out
+    alone = cli(*argv, compose, "--today", TODAY)
+    assert alone.code == 0 and "no practice spec among the files named" in alone.err
+    # without the hook's flag, a file named explicitly must be a spec
+    assert cli("check", compose, "--today", TODAY).code == 2

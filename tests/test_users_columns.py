@@ -148,3 +148,13 @@ def test_an_age_column_counts_the_same_on_spark(tmp_path: Path, evaluator: Evalu
     assert on_spark.model_dump(exclude=strip) == on_duck.model_dump(exclude=strip)
     assert on_spark.columns is not None and on_spark.columns.columns["age"] == "age"
     assert on_spark.unknown_age == 1
+
+
+def test_print_sql_reads_the_age_column_mapped_not_the_default_birth_date() -> None:
+    spec = EXAMPLES / "linkedin-2024-as-happened.yaml"
+    sql = cli("users", spec, "--print-sql", "--map", "age=user_age", "--today", "2024-09-20")
+    assert sql.code == 0, sql.err
+    assert '"user_age"' in sql.out or "user_age" in sql.out
+    assert "birth_date" not in sql.out
+    # both named: an error once a table is at hand; without --map, the birth date is read
+    assert "birth_date" in cli("users", spec, "--print-sql", "--today", "2024-09-20").out

@@ -1,14 +1,16 @@
-"""Big batches on several cores: a process pool that runs an evaluator's `evaluate_plain`
-over chunks of practices. `Evaluator.evaluate_many` decides when to use it (small batches
-stay in-process: starting workers costs more than they take). Results are identical to the
-sequential ones and in the same order.
+"""Batches: in-process with the cyclic garbage collector paused (the default), or, when a
+caller asks for `workers`, a process pool that runs an evaluator's `evaluate_plain` over
+chunks of practices. The pool loses at every batch size measured (benchmarks/many.py: the
+parent turns every answer back into an `Assessment`, which costs about what evaluating it
+does), so `Evaluator.evaluate_many` stays in-process unless told otherwise. Results are
+identical to the sequential ones and in the same order.
 
 Forked workers use the parent's evaluator as it is; spawned ones receive the compiled
 `RuleBook` (pickled) and build the same engine. Each sends back its assessments as JSON bytes
 (plain data, no models), which the parent validates into `Assessment`s (faster than
 unpickling pydantic models). Measured in benchmarks/many.py and docs/performance.md.
 
-    >>> plan_workers(10, None)   # a small batch stays in-process
+    >>> plan_workers(10_000, None)   # in-process unless asked
     1
 """
 
@@ -27,9 +29,7 @@ from pydantic_core import to_json
 from jurisdiction.evaluation.assessment import Assessment
 from jurisdiction.practice.model import Practice
 
-__all__ = ["MIN_BATCH", "PlainEvaluator", "cores", "evaluate_in_processes", "gc_paused", "plan_workers"]
-
-MIN_BATCH = 2000  # below this many practices, in-process is as fast or faster (benchmarks/many.py)
+__all__ = ["PlainEvaluator", "cores", "evaluate_in_processes", "gc_paused", "plan_workers"]
 
 
 class PlainEvaluator(Protocol):
@@ -61,12 +61,10 @@ def cores() -> int:
 
 
 def plan_workers(batch: int, workers: int | None) -> int:
-    """How many processes to use for `batch` practices. `workers=None` decides by size and
-    cores; an explicit number is taken as asked (capped by the batch). 1 = in-process."""
-    if batch < 2:
+    """How many processes to use for `batch` practices: 1 (in-process) unless `workers` asks
+    for more (capped by the batch)."""
+    if batch < 2 or workers is None:
         return 1
-    if workers is None:
-        return 1 if batch < MIN_BATCH else min(cores(), batch // (MIN_BATCH // 2))
     return max(1, min(workers, batch))
 
 

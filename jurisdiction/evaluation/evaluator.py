@@ -265,8 +265,8 @@ class Evaluator:
     def evaluate_many(
         self, practices: Sequence[Practice], today: dt.date, *, workers: int | None = None
     ) -> list[Assessment]:
-        """Every practice as of `today`, in order. Big batches run on a process pool (one
-        process per core; `workers` overrides), small ones in-process: `jurisdiction.evaluation.batch`."""
+        """Every practice as of `today`, in order, in-process with the garbage collector paused;
+        `workers=N` runs them on a pool of N processes instead (`jurisdiction.evaluation.batch`)."""
         processes = plan_workers(len(practices), workers)
         with gc_paused():
             if processes == 1 or self.engine.name not in ("native", "rete"):

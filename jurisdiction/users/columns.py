@@ -58,6 +58,13 @@ class ColumnMap(BaseModel):
     def explicit(self) -> frozenset[str]:
         return frozenset(self.model_fields_set)
 
+    def unchecked(self) -> ColumnMap:
+        """This map as SQL for a table not at hand (`--print-sql`) reads it: a role named in
+        --map wins over another's default (`--map age=years` reads ages, not `birth_date`)."""
+        if "age" in self.explicit() and "birth_date" not in self.explicit() and self.age is not None:
+            return self.model_copy(update={"birth_date": None})
+        return self
+
     def resolve(self, schema: Mapping[str, str], source: str) -> ColumnMap:
         """This map, checked against a table's columns (name → kind): explicit roles must exist
         and every mapped column must have the right type; defaults missing from the table drop out.
