@@ -120,10 +120,32 @@ def test_evaluate_many_is_identical_and_in_order() -> None:
         assert [a.model_dump_json() for a in got] == [a.model_dump_json() for a in sequential * 3]
 
 
-def test_evaluate_many_small_batch_stays_in_process() -> None:
+def test_evaluate_many_stays_in_process_unless_asked() -> None:
     from jurisdiction.evaluation.batch import plan_workers
 
     assert plan_workers(1, None) == 1
     assert plan_workers(10, None) == 1
+    assert plan_workers(100_000, None) == 1  # the pool lost at every size measured
     assert plan_workers(10_000, 1) == 1
     assert plan_workers(10_000, 2) == 2
+
+
+def test_a_batch_pauses_the_garbage_collector_and_restores_it() -> None:
+    import gc
+
+    from jurisdiction.evaluation.batch import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested (or another thread's batch): stays off
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
