@@ -46,3 +46,13 @@ def spark_ready() -> bool:
     except ImportError:
         return False
     return shutil.which("java") is not None
+
+
+def with_uncovered(spec: Path, folder: Path, code: str = "RU") -> Path:
+    """A copy of `spec` whose users also live in `code`, where the library has no complete law
+    (Russia: a law exists, not encoded)."""
+    text = spec.read_text(encoding="utf-8")
+    assert "regions: [" in text
+    copy = folder / f"{spec.stem}-with-{code.lower()}.yaml"
+    copy.write_text(text.replace("regions: [", f"regions: [{code}, ", 1), encoding="utf-8")
+    return copy

@@ -24,7 +24,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from tests.helpers import EXAMPLES, RULES, WARN_ONLY, cli  # noqa: E402
+from tests.helpers import EXAMPLES, RULES, WARN_ONLY, cli, with_uncovered  # noqa: E402
 
 HOST = "127.0.0.1"
 TOKEN = "test-token-4f1c"
@@ -323,9 +323,9 @@ def test_sigterm_during_load_loses_nothing(tmp_path: Path) -> None:
     assert "Traceback" not in srv.stderr.read_text()
 
 
-def test_the_gate_fails_on_users_the_library_does_not_cover(server: Server) -> None:
+def test_the_gate_fails_on_users_the_library_does_not_cover(server: Server, tmp_path: Path) -> None:
     """As `check`: users where the library has no complete law fail the gate, unless accepted."""
-    spec = SPEC.read_bytes()
+    spec = with_uncovered(SPEC, tmp_path).read_bytes()
     strict = server.assess(spec, query="?today=2024-09-20&fail_on=never").json()
     assert strict["coverage"]["uncovered"] and strict["gate"]["passes"]  # never: reports only
     body = server.assess(spec, query="?today=2024-09-20&fail_on=action_required").json()

@@ -18,7 +18,7 @@ from jurisdiction.practice.specs import load_practice
 from jurisdiction.users import ColumnMap, age_on, counts_sql, parse_column_map, plan_users, reference_rows
 from tests.helpers import spark_ready
 
-from .helpers import EXAMPLES, cli
+from .helpers import EXAMPLES, cli, with_uncovered
 
 duckdb = pytest.importorskip("duckdb")
 from jurisdiction.users.backends import DuckDBBackend, count_users  # noqa: E402
@@ -120,7 +120,14 @@ def test_cli_counts_json_ids_and_sql(tmp_path: Path, table: Path) -> None:
         assert n == (step["users"], step["users"])
     r_text = cli("users", LINKEDIN, "--users", table, "--map", "subdivision=state", "--today", "2024-09-20")
     assert r_text.code == 0 and "Update the privacy policy" in r_text.out and "Excluded:" in r_text.out
-    assert "Not covered:" in r_text.out
+    assert "Not covered:" not in r_text.out
+    # with users in Russia too (no encoded law): named, never clear, even when the table has none there
+    wider = with_uncovered(LINKEDIN, tmp_path)
+    r_wide = cli("users", wider, "--users", table, "--map", "subdivision=state", "--today", "2024-09-20",
+                 "--format", "json")  # fmt: skip
+    assert json.loads(r_wide.out)["not_covered"] == ["RU"]
+    assert "Not covered:" in cli("users", wider, "--users", table, "--map", "subdivision=state",
+                                 "--today", "2024-09-20").out  # fmt: skip
     sql = cli("users", LINKEDIN, "--print-sql", "--map", "subdivision=state", "--today", "2024-09-20")
     assert sql.code == 0 and sql.out.startswith("-- jurisdiction users")
     con = duckdb.connect()
