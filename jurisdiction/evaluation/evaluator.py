@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -132,6 +133,29 @@ class _LawStatic:
     context: str | None  # the context the law is confined to (`law.context`), if any
 
 
+class _RuleStatics(dict[str, _RuleStatic]):
+    """Rule id → `_RuleStatic`, each built on first use (thread-safe: one builder at a time)."""
+
+    def __init__(self, build: Callable[[str], _RuleStatic]) -> None:
+        super().__init__()
+        self._build = build
+        self._lock = threading.Lock()
+
+    def __missing__(self, rid: str) -> _RuleStatic:
+        with self._lock:
+            static = dict.get(self, rid)
+            if static is None:
+                static = self[rid] = self._build(rid)
+            return static
+
+    def get(self, rid: str, default: Any = None) -> Any:
+        """As `[]` for a rule of the book; `default` for another id (a `#done` or `@applies` condition)."""
+        try:
+            return self[rid]
+        except KeyError:
+            return default
+
+
 class Evaluator:
     """A rule book bound to an engine. Immutable after construction; share it freely.
 
@@ -144,54 +168,10 @@ class Evaluator:
         self.book = book
         self.assess_coverage = coverage
         self.engine: Engine = make_engine(engine, book.conditions) if isinstance(engine, str) else engine
-        self._rules: dict[str, _RuleStatic] = {}
-        numbers: dict[Literal, int] = {}
-        for rid, (law, rule) in book.rules.items():
-            terms = law.spec.terms
-            done = rule.done
-            done_fields: list[str] = []
-            done_on = done_published = done_when = None
-            done_label = ""
-            if done is not None:
-                done_on, done_when = done.on or None, f"{rid}#done" if done.when is not None else None
-                done_published = done.published or None if done_on is None else None
-                done_label = done_on or (f"published.{done_published}" if done_published else "")
-                if done.on is not None:
-                    done_fields.append(DONE_FIELDS[done.on])
-                if done.published is not None:
-                    done_fields.append(f"published.{done.published}")
-            if f"{rid}#done" in book.conditions:
-                done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
-            disjuncts = book.conditions[rid].disjuncts
-            self._rules[rid] = _RuleStatic(
-                law,
-                rule,
-                Interval(rule.from_ or dt.date.min, rule.to or FOREVER),
-                tuple(
-                    tuple(dict.fromkeys((*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields))) for conj in disjuncts
-                ),
-                tuple(
-                    tuple(
-                        (
-                            lit,
-                            numbers.setdefault(lit, len(numbers)),
-                            is_local(lit),
-                            f"{terms[lit.term].description}: " if lit.term is not None and lit.term in terms else "",
-                        )
-                        for lit in conj
-                    )
-                    for conj in disjuncts
-                ),
-                tuple(any(is_local(lit) for lit in conj) for conj in disjuncts),
-                dt.timedelta(days=rule.due.days_before),
-                str(rule.url),
-                rule.verified and law.spec.law.verified,
-                done is not None,
-                done_on,
-                done_published,
-                done_when,
-                done_label,
-            )
+        # what each rule needs that does not depend on the practice: built when a rule is first
+        # reached (a one-spec check reaches a few laws of the library), under a lock
+        self._rules = _RuleStatics(self._rule_static)
+        self._numbers: dict[Literal, int] = {}  # each distinct literal's number (a cache key)
         self._laws: dict[str, _LawStatic] = {}
         # a law's row in the assessment, but for what depends on the practice: (before, after)
         self._law_rows: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
@@ -216,6 +196,53 @@ class Evaluator:
         self._covered: dict[tuple[str, tuple[str, ...]], JurisdictionCoverage] = {}
         # (affected codes, user counts) → the codes grouped by law and law profile
         self._bucket_cache: dict[tuple[Any, ...], tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]] = {}
+
+    def _rule_static(self, rid: str) -> _RuleStatic:
+        book, numbers = self.book, self._numbers
+        law, rule = book.rules[rid]
+        terms = law.spec.terms
+        done = rule.done
+        done_fields: list[str] = []
+        done_on = done_published = done_when = None
+        done_label = ""
+        if done is not None:
+            done_on, done_when = done.on or None, f"{rid}#done" if done.when is not None else None
+            done_published = done.published or None if done_on is None else None
+            done_label = done_on or (f"published.{done_published}" if done_published else "")
+            if done.on is not None:
+                done_fields.append(DONE_FIELDS[done.on])
+            if done.published is not None:
+                done_fields.append(f"published.{done.published}")
+        if f"{rid}#done" in book.conditions:
+            done_fields += [FACT_FIELDS[lit.fact] for c in book.conditions[f"{rid}#done"].disjuncts for lit in c]
+        disjuncts = book.conditions[rid].disjuncts
+        return _RuleStatic(
+            law,
+            rule,
+            Interval(rule.from_ or dt.date.min, rule.to or FOREVER),
+            tuple(tuple(dict.fromkeys((*(FACT_FIELDS[lit.fact] for lit in conj), *done_fields))) for conj in disjuncts),
+            tuple(
+                tuple(
+                    (
+                        lit,
+                        numbers.setdefault(lit, len(numbers)),
+                        is_local(lit),
+                        f"{terms[lit.term].description}: " if lit.term is not None and lit.term in terms else "",
+                    )
+                    for lit in conj
+                )
+                for conj in disjuncts
+            ),
+            tuple(any(is_local(lit) for lit in conj) for conj in disjuncts),
+            dt.timedelta(days=rule.due.days_before),
+            str(rule.url),
+            rule.verified and law.spec.law.verified,
+            done is not None,
+            done_on,
+            done_published,
+            done_when,
+            done_label,
+        )
 
     def _code_plan(self, code: str) -> tuple[tuple[str, Any, bool], ...]:
         """(law id, law profile, whether the law reads the code's user count) for every law that

@@ -145,8 +145,15 @@ def countries() -> tuple[str, ...]:
 
 def subdivisions_of(country: str) -> tuple[str, ...]:
     """Every ISO 3166-2 code of a country, sorted."""
-    subs = pycountry.subdivisions.get(country_code=country) or []  # type: ignore[no-untyped-call]
-    return tuple(sorted(s.code for s in subs))
+    return _subdivisions_by_country().get(country, ())
+
+
+@cache
+def _subdivisions_by_country() -> dict[str, tuple[str, ...]]:
+    by_country: dict[str, list[str]] = defaultdict(list)
+    for code in _subdivision_names():
+        by_country[country_of(code)].append(code)
+    return {country: tuple(sorted(codes)) for country, codes in by_country.items()}
 
 
 @cache
