@@ -17,6 +17,8 @@ _BOOL_STORY = {
     ("retroactive", False): "not retroactive: no new purpose is applied to previously collected data",
     ("shared_outside", True): "data goes to an affiliate or a third party",
     ("sale", True): "data is sold (disclosed for valuable consideration)",
+    ("transfer_abroad", True): "data of users here goes to a country outside it (transfers.to)",
+    ("transfer_abroad", False): "data of users here stays in their country (in the EEA, for an EEA state)",
 }
 
 _WORDS = {"eq": "is", "ne": "is not", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}

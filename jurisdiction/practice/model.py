@@ -27,6 +27,7 @@ __all__ = [
     "DataUseKey",
     "Policy",
     "Practice",
+    "Transfers",
     "Users",
 ]
 
@@ -216,6 +217,45 @@ class Business(BaseModel):
     )
 
 
+# Cross-border transfers ------------------------------------------------------------------
+
+TransferMechanism = Literal[
+    "adequacy",
+    "scc",
+    "bcr",
+    "certification",
+    "code_of_conduct",
+    "security_assessment",
+    "standard_contract",
+    "consent",
+]
+
+
+class Transfers(BaseModel):
+    """Where the data is processed or sent, and the transfer tools relied on. Every user's data
+    is taken to reach every place listed; a place inside the users' own country (for users in
+    the EEA: inside the EEA) is not a transfer abroad."""
+
+    model_config = STRICT
+    to: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        description="Countries where the data is processed, stored or sent: ISO 3166-1 / 3166-2 codes or group "
+        "names (EU, EEA). [] = the data stays where its users are."
+    )
+    mechanisms: Annotated[list[TransferMechanism], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Transfer tools in place for the data that leaves: adequacy (an adequacy decision covers the "
+        "destination), scc (standard data protection clauses), bcr (binding corporate rules), certification, "
+        "code_of_conduct, security_assessment (China: CAC security assessment), standard_contract (China: CAC "
+        "standard contract), consent (the users' own consent to the transfer abroad, given after being told the "
+        "destination and the recipient). Absent or [] = none in place (a rule that needs one reports it).",
+    )
+    disclosed: bool = Field(
+        False,
+        description="The privacy notice names the countries the data goes to, the recipients abroad and the "
+        "safeguards relied on (GDPR Art. 13(1)(f), FADP Art. 19(4), PIPL Art. 39).",
+    )
+
+
 class Practice(BaseModel):
     """A described data practice: the input of every check."""
 
@@ -281,6 +321,12 @@ class Practice(BaseModel):
         description="Outputs are used to make, or substantially support, decisions with legal or "
         "similarly significant effects (credit, employment, housing, insurance, education, health care, "
         "essential services).",
+    )
+
+    transfers: Transfers | None = Field(
+        None,
+        description="Where the data is processed or sent (cross-border transfers). Absent = unknown: rules on "
+        "transfers abroad then apply as warnings, with the assumption listed (never read as 'no transfer').",
     )
 
     @model_validator(mode="after")
