@@ -48,6 +48,9 @@ TRANSFER_RULES = {
         "transfer-abroad-notice-and-separate-consent",
         "impact-assessment-before-providing-abroad",
     },
+    "jp-appi": {"foreign-third-party-consent"},
+    "kr-pipa": {"cross-border-transfer-needs-a-ground", "cross-border-consent-notice-items"},
+    "br-lgpd": {"international-transfer-needs-a-ground"},
 }
 TRANSFER_IDS = {f"{law}/{rule}" for law, rules in TRANSFER_RULES.items() for rule in rules}
 
@@ -126,7 +129,7 @@ def _reached(assessment: Any) -> dict[str, set[str]]:
     return {o.id: set(o.jurisdictions) for o in assessment.obligations if o.id in TRANSFER_IDS}
 
 
-REGIONS = ["DE", "FR", "CN", "CH", "GB", "JP", "US-CA"]
+REGIONS = ["DE", "FR", "CN", "CH", "GB", "JP", "KR", "BR", "US-CA"]
 
 
 def test_data_sent_to_china_brings_transfer_rules_only_where_it_leaves() -> None:
@@ -139,8 +142,11 @@ def test_data_sent_to_china_brings_transfer_rules_only_where_it_leaves() -> None
         "uk-gdpr/transfer-information-in-notice": {"GB"},
         "ch-fadp/disclosure-abroad-needs-adequacy-or-guarantees": {"CH"},
         "ch-fadp/inform-of-state-abroad": {"CH"},
-    }  # none for CN: Chinese users' data stays in China
-    assert all(o.severity == "blocking" for o in assessment.obligations if o.id in reached)
+        "jp-appi/foreign-third-party-consent": {"JP"},
+        "kr-pipa/cross-border-transfer-needs-a-ground": {"KR"},
+        "br-lgpd/international-transfer-needs-a-ground": {"BR"},
+    }  # none for CN: Chinese users' data stays in China; none for US-CA: no US law here reads transfers
+    assert all(o.severity == "blocking" for o in assessment.obligations if o.id in reached)  # a known destination
     assert assessment.verdict == "blocked"
     assert not [a for a in assessment.assumptions if "transfer_abroad" in a]
 
@@ -170,7 +176,7 @@ def test_mechanisms_and_notice_meet_the_transfer_rules() -> None:
 def test_unknown_destination_gives_warnings_and_an_assumption() -> None:
     assessment = evaluate(practice(users={"regions": REGIONS}), BOOK, today=TODAY)
     found = [o for o in assessment.obligations if o.id in TRANSFER_IDS]
-    assert {o.law for o in found} == {"eu-gdpr", "uk-gdpr", "ch-fadp", "cn-pipl"}
+    assert {o.law for o in found} == set(TRANSFER_RULES)
     assert all(o.severity == "warning" for o in found)
     assert assessment.verdict != "blocked"
     assert any("transfer_abroad is not given" in a for a in assessment.assumptions)
