@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from jurisdiction.practice.model import Practice, TransferMechanism
+from jurisdiction.practice.model import AssessmentType, Practice, TransferMechanism
 from jurisdiction.vocabulary.regions import country_of, expand, membership
 from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 
@@ -61,7 +61,7 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "assessments",
         "set",
         "assessments the spec shows completed",
-        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"),
+        values=get_args(AssessmentType),
     ),
     FactSpec("purpose_new", "bool", "some data use is not disclosed by the policy in force"),
     FactSpec("retroactive", "bool", "a new purpose is applied to data collected before the change"),

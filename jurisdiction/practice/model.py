@@ -20,6 +20,7 @@ from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 __all__ = [
     "AISystem",
     "AssessmentDone",
+    "AssessmentType",
     "Business",
     "Consent",
     "DataCategoryKey",
@@ -27,6 +28,7 @@ __all__ = [
     "DataUseKey",
     "Policy",
     "Practice",
+    "TransferMechanism",
     "Transfers",
     "Users",
 ]
@@ -92,7 +94,7 @@ Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
 Control = Literal["none", "opt_out", "opt_in"]
 LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"]
 AssessmentType = Literal[
-    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"
+    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management", "tia"
 ]
 DocumentKind = Literal["training_data_summary", "copyright_policy", "ai_documentation"]
 
@@ -107,7 +109,8 @@ class AssessmentDone(BaseModel):
         description="Which assessment: dpia, lia (legitimate-interest "
         "assessment), data_protection_assessment (US states), "
         "risk_assessment (California), pia, fria (fundamental-rights impact assessment, AI Act "
-        "Art. 27), ai_risk_management (AI Act Art. 9)."
+        "Art. 27), ai_risk_management (AI Act Art. 9), tia (transfer impact assessment for data sent abroad, e.g. "
+        "Vietnam's cross-border transfer impact assessment dossier)."
     )
     completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
 
