@@ -53,6 +53,8 @@ TRANSFER_RULES = {
     "br-lgpd": {"international-transfer-needs-a-ground"},
     "id-pdp-law": {"transfer-abroad-needs-equal-protection-safeguards-or-consent"},
     "vn-pdpl": {"d13-transfer-impact-assessment-dossier", "law-transfer-impact-assessment-dossier"},
+    "za-popia": {"transborder-transfer-needs-a-ground", "notify-intended-transfer-abroad"},
+    "tr-kvkk": {"transfer-abroad-needs-adequacy-or-safeguards"},
 }
 TRANSFER_IDS = {f"{law}/{rule}" for law, rules in TRANSFER_RULES.items() for rule in rules}
 
@@ -131,7 +133,7 @@ def _reached(assessment: Any) -> dict[str, set[str]]:
     return {o.id: set(o.jurisdictions) for o in assessment.obligations if o.id in TRANSFER_IDS}
 
 
-REGIONS = ["DE", "FR", "CN", "CH", "GB", "JP", "KR", "BR", "ID", "VN", "US-CA"]
+REGIONS = ["DE", "FR", "CN", "CH", "GB", "JP", "KR", "BR", "ID", "VN", "ZA", "TR", "US-CA"]
 
 
 def test_data_sent_to_china_brings_transfer_rules_only_where_it_leaves() -> None:
@@ -149,6 +151,9 @@ def test_data_sent_to_china_brings_transfer_rules_only_where_it_leaves() -> None
         "br-lgpd/international-transfer-needs-a-ground": {"BR"},
         "id-pdp-law/transfer-abroad-needs-equal-protection-safeguards-or-consent": {"ID"},
         "vn-pdpl/law-transfer-impact-assessment-dossier": {"VN"},
+        "za-popia/transborder-transfer-needs-a-ground": {"ZA"},
+        "za-popia/notify-intended-transfer-abroad": {"ZA"},
+        "tr-kvkk/transfer-abroad-needs-adequacy-or-safeguards": {"TR"},
     }  # none for CN: Chinese users' data stays in China; none for US-CA: no US law here reads transfers
     warned = {"vn-pdpl/law-transfer-impact-assessment-dossier"}  # a warning by its own severity
     assert all(o.severity == "blocking" for o in assessment.obligations if o.id in set(reached) - warned)
