@@ -19,12 +19,10 @@ from typing import Any
 
 from jurisdiction.engines.base import FactSet, Matches
 from jurisdiction.law.compiler import CompiledCondition, Literal, ParamRef
-from jurisdiction.law.facts import FACTS
+from jurisdiction.law.facts import LOCAL_FACTS
 
 __all__ = ["NativeEngine", "is_local"]
 
-# Facts whose value differs between the fact sets of one practice (besides `param:*`).
-LOCAL_FACTS = frozenset(name for name, spec in FACTS.items() if spec.per_jurisdiction)
 PATTERNS_PER_LAW = 4096
 
 Test = Callable[[Mapping[str, Any]], bool]

@@ -28,7 +28,17 @@ from jurisdiction.evaluation.timeline import PracticeTimeline, Timeline, practic
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
-from jurisdiction.law.facts import DONE_FIELDS, FACT_FIELDS, practice_contexts, practice_facts, spec_keys
+from jurisdiction.law.facts import (
+    DONE_FIELDS,
+    FACT_FIELDS,
+    LOCAL_FACTS,
+    WARN_UNKNOWN,
+    LocalValues,
+    local_values,
+    practice_contexts,
+    practice_facts,
+    spec_keys,
+)
 from jurisdiction.law.rulebook import Law, RuleBook
 from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
@@ -96,6 +106,8 @@ class LawTrace:
 # A hit: one rule's answer for one group of codes.
 # (codes, due, status, because, fields)
 # (codes, due, status, because, fields, soft: binding only once users' ages are known, verified)
+# (law id, profile, the code's per-jurisdiction facts the law reads, codes)
+_Bucket = tuple[str, Any, tuple[tuple[str, Any], ...] | None, tuple[str, ...]]
 _Hit = tuple[tuple[str, ...], dt.date, Status, tuple[str, ...], tuple[str, ...], bool, bool]
 
 
@@ -191,11 +203,11 @@ class Evaluator:
                 {"id": law.id, "title": spec.title, "citation": spec.citation, "url": str(spec.url)},
                 tail,
             )
-        self._plans: dict[str, tuple[tuple[str, Any, bool], ...]] = {}
+        self._plans: dict[str, tuple[tuple[str, Any, frozenset[str]], ...]] = {}
         self._protected: dict[tuple[tuple[str, ...], frozenset[str]], bool] = {}
         self._covered: dict[tuple[str, tuple[str, ...]], JurisdictionCoverage] = {}
-        # (affected codes, user counts) → the codes grouped by law and law profile
-        self._bucket_cache: dict[tuple[Any, ...], tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]] = {}
+        # (affected codes, per-jurisdiction facts) → the codes grouped by law and law profile
+        self._bucket_cache: dict[tuple[Any, ...], tuple[_Bucket, ...]] = {}
 
     def _rule_static(self, rid: str) -> _RuleStatic:
         book, numbers = self.book, self._numbers
@@ -244,46 +256,48 @@ class Evaluator:
             done_label,
         )
 
-    def _code_plan(self, code: str) -> tuple[tuple[str, Any, bool], ...]:
-        """(law id, law profile, whether the law reads the code's user count) for every law that
-        ever applies to `code`; cached."""
+    def _code_plan(self, code: str) -> tuple[tuple[str, Any, frozenset[str]], ...]:
+        """(law id, law profile, the per-jurisdiction facts the law reads: the code's user count,
+        whether its users' data leaves it) for every law that ever applies to `code`; cached."""
         plan = self._plans.get(code)
         if plan is None:
             book = self.book
             plan = self._plans[code] = tuple(
-                (law.id, law.profile(code), "consumers_here" in book.facts_used(law.id))
-                for law, _ in book.laws_for(code)
+                (law.id, law.profile(code), LOCAL_FACTS & book.facts_used(law.id)) for law, _ in book.laws_for(code)
             )
         return plan
 
-    def _buckets(
-        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
-    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
+    def _buckets(self, affected: tuple[str, ...], values: LocalValues) -> tuple[_Bucket, ...]:
         """Codes whose law profile is the same (every US state under a federal law) are worked
-        out once: (law id, profile, the code's own user count if the law reads it, codes).
+        out once: (law id, profile, the code's own per-jurisdiction facts the law reads, codes).
         Kept for the last few hundred scopes (region sets repeat: the US, the EU, ...)."""
-        if counts:  # only a count of a code in scope whose laws read it changes the answer
+        if values:  # only a value of a code in scope whose laws read it changes the answer
             here = set(affected)
-            counts = tuple(
-                (code, n) for code, n in counts if code in here and any(c for _, _, c in self._code_plan(code))
-            )
-        found = self._bucket_cache.get((affected, counts))
+            kept = []
+            for code, pairs in values:
+                if code in here:
+                    read = frozenset().union(*(r for _, _, r in self._code_plan(code)))
+                    used = tuple(p for p in pairs if p[0] in read)
+                    if used:
+                        kept.append((code, used))
+            values = tuple(kept)
+        found = self._bucket_cache.get((affected, values))
         if found is None:
-            found = self._bucket_codes(affected, counts)
+            found = self._bucket_codes(affected, values)
             if len(self._bucket_cache) >= SCOPES_KEPT:
                 with contextlib.suppress(RuntimeError, StopIteration):  # another thread got there first
                     self._bucket_cache.pop(next(iter(self._bucket_cache)), None)  # the oldest
-            self._bucket_cache[(affected, counts)] = found
+            self._bucket_cache[(affected, values)] = found
         return found
 
-    def _bucket_codes(
-        self, affected: tuple[str, ...], counts: tuple[tuple[str, int], ...]
-    ) -> tuple[tuple[str, Any, int | None, tuple[str, ...]], ...]:
-        local = dict(counts)
+    def _bucket_codes(self, affected: tuple[str, ...], values: LocalValues) -> tuple[_Bucket, ...]:
+        local = dict(values)
         buckets: dict[tuple[str, Any, Any], list[str]] = defaultdict(list)
         for code in affected:
-            for law_id, profile, counted in self._code_plan(code):
-                buckets[(law_id, profile, local.get(code) if counted else None)].append(code)
+            pairs = local.get(code, ())
+            for law_id, profile, reads in self._code_plan(code):
+                here = tuple(p for p in pairs if p[0] in reads) if reads else ()
+                buckets[(law_id, profile, here or None)].append(code)
         return tuple((law_id, profile, here, tuple(codes)) for (law_id, profile, here), codes in buckets.items())
 
     def evaluate(self, practice: Practice, today: dt.date) -> Assessment:
@@ -410,7 +424,7 @@ class Evaluator:
     def _fact_sets(
         self,
         affected: tuple[str, ...],
-        counts: tuple[tuple[str, int], ...],
+        values: LocalValues,
         window: Interval,
         base: dict[str, Any],
         subjects: frozenset[str],
@@ -428,7 +442,7 @@ class Evaluator:
         outside = {} if outside is None else outside
         groups: dict[tuple[Any, ...], list[str]] = {}
         group_meta: dict[tuple[Any, ...], tuple[_LawStatic, tuple[Interval, ...], dict[str, Any], frozenset[str]]] = {}
-        for law_id, profile, local, codes in self._buckets(affected, counts):
+        for law_id, profile, local, codes in self._buckets(affected, values):
             static = self._laws[law_id]
             law, always = static.law, profile[0]
             spans, in_force = _within(always, window)
@@ -447,7 +461,7 @@ class Evaluator:
             for periods, on in stretches:
                 params = law.params_on(codes[0], on) if static.has_params else ()
                 if local is not None:
-                    params = (*params, ("consumers_here", local))
+                    params = (*params, *local)
                 key = (law_id, periods, params, in_force)
                 found_codes = groups.get(key)
                 if found_codes is None:
@@ -468,7 +482,6 @@ class Evaluator:
         included = expand(practice.users.regions, start, book.subdivided)
         excluded = set(expand(practice.users.exclude, start, book.subdivided))
         affected = tuple(c for c in included if c not in excluded)
-        counts = practice.users.counts
 
         base = practice_facts(practice)
         keys = spec_keys(practice)
@@ -477,7 +490,14 @@ class Evaluator:
         subjects = frozenset(practice.data_subjects)
         outside: dict[str, str] = {}
         groups, metas = self._fact_sets(
-            affected, tuple(counts.items()), window, base, subjects, unprotected, practice_contexts(practice), outside
+            affected,
+            local_values(practice, affected),
+            window,
+            base,
+            subjects,
+            unprotected,
+            practice_contexts(practice),
+            outside,
         )
         matches = self.engine.match([FactSet(m[0].law.id, m[2], base) for m in metas])
 
@@ -542,7 +562,8 @@ class Evaluator:
                 if hit is None:
                     rule = rs.rule
                     why = [rule.because]
-                    soft = False
+                    soft = age_unknown = False
+                    unknown_warned: list[str] = []
                     verified = rs.verified
                     for lit, number, local, prefix in rs.words[conj]:
                         slot: object = (number, id(facts)) if local else number
@@ -552,7 +573,11 @@ class Evaluator:
                         why.append(prefix + text[0])
                         if not text[1]:
                             assumptions.add(text[0])
-                            soft = soft or (lit.fact == "min_age" and static.age_soft)
+                            if lit.fact == "min_age" and static.age_soft:
+                                soft = age_unknown = True
+                            elif lit.fact in WARN_UNKNOWN:
+                                soft = True
+                                unknown_warned.append(FACT_FIELDS[lit.fact])
                         if isinstance(lit.value, ParamRef) and lit.value.name in unverified:
                             verified = False
                     due = max(start - rs.lead, effective)
@@ -561,7 +586,9 @@ class Evaluator:
                     status, said = _status(rs, found, dates, practice.published, due, today)
                     if effective > start:
                         why.append(f"applies from {effective.isoformat()}, after the practice started")
-                    if soft:
+                    for spec_field in sorted(set(unknown_warned)):
+                        why.append(f"{spec_field} is not given: this is a warning until the spec gives it")
+                    if age_unknown:
                         why.append(
                             "users' ages are unknown: this law's rules on minors bind once the business knows "
                             f"({static.law.spec.law.age_knowledge.replace('_', ' ')}) that users are that young, "

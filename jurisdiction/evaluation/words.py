@@ -20,6 +20,8 @@ _BOOL_STORY = {
     ("beyond_school_authorization", True): "some data use goes beyond what the school authorized",
     ("school_authorized", True): "a school authorized the collection (school.authorized_uses)",
     ("school_authorized", False): "no school authorized the collection in place of the parents",
+    ("transfer_abroad", True): "data of users here goes to a country outside it (transfers.to)",
+    ("transfer_abroad", False): "data of users here stays in their country (in the EEA, for an EEA state)",
 }
 
 _WORDS = {"eq": "is", "ne": "is not", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from jurisdiction.practice.model import Practice
+from jurisdiction.practice.model import AssessmentType, Practice, TransferMechanism
+from jurisdiction.vocabulary.regions import country_of, expand, membership
 from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 
-__all__ = ["FACTS", "FactSpec", "practice_facts"]
+__all__ = [
+    "FACTS",
+    "LOCAL_FACTS",
+    "WARN_UNKNOWN",
+    "FactSpec",
+    "LocalValues",
+    "local_values",
+    "practice_facts",
+    "transfer_abroad",
+]
 
 FactType = Literal["set", "bool", "enum", "number"]
 
@@ -29,6 +39,8 @@ class FactSpec:
     values: tuple[str, ...] = ()
     may_be_unknown: bool = False
     per_jurisdiction: bool = False  # its value differs between the jurisdictions of one practice
+    # a rule that holds only on this fact's unknown reading is a warning (docs/rules.md)
+    unknown_warns: bool = False
 
 
 def _facts(*specs: FactSpec) -> dict[str, FactSpec]:
@@ -49,7 +61,7 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "assessments",
         "set",
         "assessments the spec shows completed",
-        values=("dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"),
+        values=get_args(AssessmentType),
     ),
     FactSpec("purpose_new", "bool", "some data use is not disclosed by the policy in force"),
     FactSpec("retroactive", "bool", "a new purpose is applied to data collected before the change"),
@@ -124,7 +136,31 @@ FACTS: Mapping[str, FactSpec] = _facts(
         "the practice's data uses the school did not authorize, with their parents",
         taxonomy="data_use",
     ),
+    # cross-border transfers
+    FactSpec(
+        "transfer_abroad",
+        "bool",
+        "data of users in this jurisdiction is processed in or sent to a country outside it (for EEA "
+        "states: outside the EEA) (transfers.to)",
+        may_be_unknown=True,
+        per_jurisdiction=True,
+        unknown_warns=True,
+    ),
+    FactSpec(
+        "transfer_mechanisms",
+        "set",
+        "transfer tools in place for the data that leaves (transfers.mechanisms; none stated = empty)",
+        values=get_args(TransferMechanism),
+    ),
+    FactSpec("transfers_disclosed", "bool", "the privacy notice names the destinations, recipients and safeguards"),
 )
+
+# Facts whose value differs between the jurisdictions of one practice.
+LOCAL_FACTS = frozenset(name for name, spec in FACTS.items() if spec.per_jurisdiction)
+# Facts a rule may hold on only by their unknown reading, and is then a warning.
+WARN_UNKNOWN = frozenset(name for name, spec in FACTS.items() if spec.unknown_warns)
+# Per code: its per-jurisdiction facts that are known, as sorted (fact, value) pairs.
+LocalValues = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
 
 
 # The spec field each fact is read from: where a CI annotation points.
@@ -161,6 +197,9 @@ FACT_FIELDS: Mapping[str, str] = {
     "school_authorized": "school.authorized_uses",
     "beyond_school_authorization": "school.authorized_uses",
     "unauthorized_uses": "school.authorized_uses",
+    "transfer_abroad": "transfers.to",
+    "transfer_mechanisms": "transfers.mechanisms",
+    "transfers_disclosed": "transfers.disclosed",
 }
 DONE_FIELDS: Mapping[str, str] = {
     "policy_updated": "policy.updated",
@@ -208,6 +247,9 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
         facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
     if practice.business.revenue_share_from_sale is not None:
         facts["revenue_share_from_sale"] = practice.business.revenue_share_from_sale
+    transfers = practice.transfers
+    facts["transfer_mechanisms"] = frozenset(transfers.mechanisms if transfers is not None else ())
+    facts["transfers_disclosed"] = transfers is not None and transfers.disclosed
     facts.update(school_facts(practice))
     return facts
 
@@ -247,6 +289,21 @@ def practice_contexts(practice: Practice) -> frozenset[str]:
     return frozenset({"school"}) if practice.school is not None else frozenset()
 
 
+def transfer_abroad(practice: Practice, code: str) -> bool | None:
+    """Whether data of users in `code` leaves for a country outside it: outside the code's
+    country, or, for a country in the EEA on the day the practice starts, outside the EEA.
+    None (unknown) when the spec does not say where the data goes."""
+    transfers = practice.transfers
+    if transfers is None:
+        return None
+    on = practice.starts
+    home = country_of(code)
+    places = {country_of(c) for c in expand(transfers.to, on)}
+    if any(on in span for span in membership(home, "EEA")):
+        return any(not any(on in span for span in membership(place, "EEA")) for place in places)
+    return any(place != home for place in places)
+
+
 def _consent_covers(practice: Practice, new: list[str]) -> bool:
     """Whether the stated consent names every new data use, was obtained no earlier than users
     were told of the change (an informed consent) and no later than the start."""
@@ -267,6 +324,25 @@ def _collected_after_disclosure(practice: Practice) -> bool:
     """All the data was collected after the policy disclosing the practice took effect."""
     since, updated = practice.data_collected_from, practice.policy.updated
     return since is not None and updated is not None and since >= updated
+
+
+def local_values(practice: Practice, codes: tuple[str, ...]) -> LocalValues:
+    """The known per-jurisdiction facts of each code that has any: its user count
+    (`consumers_here`) and whether its users' data leaves it (`transfer_abroad`)."""
+    counts = practice.users.counts
+    know_transfers = practice.transfers is not None
+    if not counts and not know_transfers:
+        return ()
+    out = []
+    for code in codes:
+        pairs: list[tuple[str, Any]] = []
+        if code in counts:
+            pairs.append(("consumers_here", counts[code]))
+        if know_transfers:
+            pairs.append(("transfer_abroad", transfer_abroad(practice, code)))
+        if pairs:
+            out.append((code, tuple(pairs)))
+    return tuple(out)
 
 
 def consumers_in(practice: Practice, code: str) -> int | None:

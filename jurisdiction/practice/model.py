@@ -20,6 +20,7 @@ from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 __all__ = [
     "AISystem",
     "AssessmentDone",
+    "AssessmentType",
     "Business",
     "Consent",
     "DataCategoryKey",
@@ -28,6 +29,8 @@ __all__ = [
     "Policy",
     "Practice",
     "School",
+    "TransferMechanism",
+    "Transfers",
     "Users",
 ]
 
@@ -92,7 +95,7 @@ Recipient = Literal["first_party", "processor", "affiliate", "third_party"]
 Control = Literal["none", "opt_out", "opt_in"]
 LegalBasis = Literal["consent", "legitimate_interest", "contract", "legal_obligation", "vital_interests", "public_task"]
 AssessmentType = Literal[
-    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management"
+    "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management", "tia"
 ]
 DocumentKind = Literal["training_data_summary", "copyright_policy", "ai_documentation"]
 
@@ -107,7 +110,8 @@ class AssessmentDone(BaseModel):
         description="Which assessment: dpia, lia (legitimate-interest "
         "assessment), data_protection_assessment (US states), "
         "risk_assessment (California), pia, fria (fundamental-rights impact assessment, AI Act "
-        "Art. 27), ai_risk_management (AI Act Art. 9)."
+        "Art. 27), ai_risk_management (AI Act Art. 9), tia (transfer impact assessment for data sent abroad, e.g. "
+        "Vietnam's cross-border transfer impact assessment dossier)."
     )
     completed: Day | None = Field(None, description="Day it was completed; absent = assumed done in time.")
 
@@ -270,6 +274,45 @@ class School(BaseModel):
         return self
 
 
+# Cross-border transfers ------------------------------------------------------------------
+
+TransferMechanism = Literal[
+    "adequacy",
+    "scc",
+    "bcr",
+    "certification",
+    "code_of_conduct",
+    "security_assessment",
+    "standard_contract",
+    "consent",
+]
+
+
+class Transfers(BaseModel):
+    """Where the data is processed or sent, and the transfer tools relied on. Every user's data
+    is taken to reach every place listed; a place inside the users' own country (for users in
+    the EEA: inside the EEA) is not a transfer abroad."""
+
+    model_config = STRICT
+    to: Annotated[list[RegionCode], AfterValidator(_unique)] = Field(
+        description="Countries where the data is processed, stored or sent: ISO 3166-1 / 3166-2 codes or group "
+        "names (EU, EEA). [] = the data stays where its users are."
+    )
+    mechanisms: Annotated[list[TransferMechanism], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Transfer tools in place for the data that leaves: adequacy (an adequacy decision covers the "
+        "destination), scc (standard data protection clauses), bcr (binding corporate rules), certification, "
+        "code_of_conduct, security_assessment (China: CAC security assessment), standard_contract (China: CAC "
+        "standard contract), consent (the users' own consent to the transfer abroad, given after being told the "
+        "destination and the recipient). Absent or [] = none in place (a rule that needs one reports it).",
+    )
+    disclosed: bool = Field(
+        False,
+        description="The privacy notice names the countries the data goes to, the recipients abroad and the "
+        "safeguards relied on (GDPR Art. 13(1)(f), FADP Art. 19(4), PIPL Art. 39).",
+    )
+
+
 class Practice(BaseModel):
     """A described data practice: the input of every check."""
 
@@ -340,6 +383,12 @@ class Practice(BaseModel):
         None,
         description="The school context (FERPA, SOPIPA, COPPA's school-authorization route); absent = the "
         "practice is not in a school context.",
+    )
+
+    transfers: Transfers | None = Field(
+        None,
+        description="Where the data is processed or sent (cross-border transfers). Absent = unknown: rules on "
+        "transfers abroad then apply as warnings, with the assumption listed (never read as 'no transfer').",
     )
 
     @model_validator(mode="after")
