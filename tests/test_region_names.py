@@ -220,3 +220,23 @@ def test_a_query_that_matches_nothing_is_an_error_in_json_too() -> None:
         result = cli("jurisdictions", "Atlantis", "--format", fmt)
         assert result.code == 2 and "no code or name matches 'Atlantis'" in result.err
     assert cli("jurisdictions", "Atlantis", "--format", "json").out.strip() == "[]"
+
+
+def test_jurisdictions_json_carries_the_coverage_research_date() -> None:
+    import json
+
+    from tests.helpers import cli
+
+    result = cli("jurisdictions", "RU", "--format", "json")  # a researched code: a law, not encoded
+    assert result.code == 0, result.err
+    (row,) = [r for r in json.loads(result.out) if r["code"] == "RU"]
+    assert row["coverage"]["status"] == "not_covered" and row["coverage"]["checked"] == "2026-12-01"
+
+
+def test_a_region_of_a_country_researched_without_a_law_is_researched_too() -> None:
+    from jurisdiction import RuleBook
+
+    book = RuleBook.load()
+    assert book.coverage_status("PK", []).status == "no_law"
+    assert book.coverage_status("PK-IS", []).status == "no_law"  # Islamabad: Pakistan's research holds
+    assert book.coverage_status("RU-MOW", []).status == "not_covered"  # a law exists, not encoded

@@ -83,7 +83,7 @@ class JurisdictionCoverage:
         if self.source is not None:
             out["source"] = self.source
         if self.checked is not None:
-            out["checked"] = self.checked
+            out["checked"] = self.checked.isoformat()
         if not self.verified:
             out["verified"] = False
         return out
@@ -119,6 +119,8 @@ class Coverage:
                 why = "national laws apply; researched: no comprehensive law of its own"
                 return JurisdictionCoverage("covered", why, source=str(entry.url), checked=entry.checked)
             return JurisdictionCoverage("covered", "laws of the library apply")
+        if not researched and not subdivided and national is not None and national.status == "no_comprehensive_law":
+            entry, researched = national, True  # a region of a country without a law, none of its own known
         if researched and entry is not None:
             why = "researched: no comprehensive data-protection law" + (f" ({entry.note})" if entry.note else "")
             return JurisdictionCoverage("no_law", why, (), str(entry.url), entry.checked, entry.verified)
