@@ -66,7 +66,6 @@ def test_the_jurisdictions_command_agrees(book: RuleBook) -> None:
         assert "not researched" not in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="jurisdictions --format json cannot serialise a coverage entry's checked date")
 def test_the_jurisdictions_json_carries_coverage() -> None:
     result = cli("jurisdictions", "AF", "--format", "json")
     rows = {row["code"]: row for row in json.loads(result.out)}
