@@ -55,6 +55,24 @@ TRANSFER_RULES = {
     "vn-pdpl": {"d13-transfer-impact-assessment-dossier", "law-transfer-impact-assessment-dossier"},
     "za-popia": {"transborder-transfer-needs-a-ground", "notify-intended-transfer-abroad"},
     "tr-kvkk": {"transfer-abroad-needs-adequacy-or-safeguards"},
+    "ae-pdpl": {"transfer-abroad-needs-adequacy-contract-or-consent"},
+    "ar-law-25326": {"international-transfer-needs-adequacy-clauses-or-consent"},
+    "au-privacy-act": {"overseas-disclosure-reasonable-steps", "privacy-policy-overseas-recipients"},
+    "cl-law-21719": {"international-transfer-needs-adequacy-or-guarantees"},
+    "co-law-1581": {"transfer-to-country-without-adequate-protection"},
+    "eg-pdpl": {"cross-border-transfer-licence-and-equal-protection"},
+    "il-ppl": {"recipient-written-undertaking", "transfer-abroad-adequate-law-or-regulation-2-ground"},
+    "ke-dpa": {"sensitive-data-transfer-consent", "transfer-out-of-kenya-needs-a-basis"},
+    "my-pdpa": {
+        "transfer-abroad-similar-law-adequacy-or-s129-3-ground",
+        "transfer-abroad-whitelist-or-s129-3-ground",
+    },
+    "ng-ndpa": {"cross-border-transfer-needs-adequacy-or-a-ground"},
+    "nz-privacy-act": {"ipp12-disclosure-outside-new-zealand"},
+    "pe-law-29733": {"cross-border-flow-needs-adequacy-guarantees-or-consent", "inform-of-international-transfers"},
+    "sa-pdpl": {"transfer-abroad-needs-adequacy-or-safeguards", "transfer-risk-assessment"},
+    "sg-pdpa": {"transfer-limitation-comparable-protection"},
+    "th-pdpa": {"transfer-abroad-needs-adequacy-safeguards-or-an-exception"},
 }
 TRANSFER_IDS = {f"{law}/{rule}" for law, rules in TRANSFER_RULES.items() for rule in rules}
 
@@ -134,6 +152,8 @@ def _reached(assessment: Any) -> dict[str, set[str]]:
 
 
 REGIONS = ["DE", "FR", "CN", "CH", "GB", "JP", "KR", "BR", "ID", "VN", "ZA", "TR", "US-CA"]
+# every country with a transfer rule
+EVERY = [*REGIONS, "AE", "AR", "AU", "CL", "CO", "EG", "IL", "KE", "MY", "NG", "NZ", "PE", "SA", "SG", "TH"]
 
 
 def test_data_sent_to_china_brings_transfer_rules_only_where_it_leaves() -> None:
@@ -184,7 +204,7 @@ def test_mechanisms_and_notice_meet_the_transfer_rules() -> None:
 
 
 def test_unknown_destination_gives_warnings_and_an_assumption() -> None:
-    assessment = evaluate(practice(users={"regions": REGIONS}), BOOK, today=TODAY)
+    assessment = evaluate(practice(users={"regions": EVERY}), BOOK, today=TODAY)
     found = [o for o in assessment.obligations if o.id in TRANSFER_IDS]
     assert {o.law for o in found} == set(TRANSFER_RULES)
     assert all(o.severity == "warning" for o in found)
