@@ -17,8 +17,8 @@ from jurisdiction import Evaluator, Practice, load_practice, parse_practice
 from jurisdiction.evaluation.timeline import PracticeTimeline
 from jurisdiction.law.upcoming import upcoming
 from jurisdiction.practice.specs import merge
-from jurisdiction.vocabulary.taxonomy import taxonomy
 from tests.helpers import EXAMPLES, library
+from tests.strategies import practice_specs
 
 BOOK = library()
 EVALUATOR = Evaluator(BOOK, "native")
@@ -121,56 +121,12 @@ def test_rule_test_cases() -> None:
     assert flips > 100 and laws > 10  # the windows see statuses change and laws come into force
 
 
-TAX = taxonomy()
-CATEGORIES = sorted(TAX.keys("data_category"))
-USES = sorted(TAX.keys("data_use"))
-SUBJECTS = sorted(TAX.keys("data_subject"))
 REGIONS = ["US", "US-CA", "US-OK", "US-LA", "US-AL", "US-VT", "US-TX", "EU", "EEA", "GB", "BR", "JP", "CH", "KR"]
 DAYS = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2029, 12, 31))
 
 
-@st.composite
-def practices(draw: st.DrawFn) -> dict[str, Any]:
-    regions = draw(st.lists(st.sampled_from(REGIONS), min_size=1, max_size=4, unique=True))
-    starts = draw(DAYS)
-    spec: dict[str, Any] = {
-        "id": "generated",
-        "title": "generated",
-        "data_subjects": draw(st.lists(st.sampled_from(SUBJECTS), min_size=1, max_size=2, unique=True)),
-        "data_categories": draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=4, unique=True)),
-        "data_uses": draw(st.lists(st.sampled_from(USES), min_size=1, max_size=3, unique=True)),
-        "recipients": draw(
-            st.lists(
-                st.sampled_from(["first_party", "processor", "affiliate", "third_party"]),
-                min_size=1,
-                max_size=3,
-                unique=True,
-            )
-        ),
-        "sale": draw(st.booleans()),
-        "users": {"regions": regions, "exclude": draw(st.lists(st.sampled_from(REGIONS), max_size=1, unique=True))},
-        "control": draw(st.sampled_from(["none", "opt_out", "opt_in"])),
-        "existing_data": draw(st.booleans()),
-        "assessments": draw(
-            st.lists(st.sampled_from(["dpia", "lia", "risk_assessment", "pia"]), max_size=3, unique=True)
-        ),
-        "parental_consent": draw(st.booleans()),
-        "starts": starts.isoformat(),
-        "policy": {
-            "discloses": draw(st.lists(st.sampled_from(USES), max_size=3, unique=True)),
-            "updated": draw(st.none() | DAYS.map(dt.date.isoformat)),
-            "notified": draw(st.none() | DAYS.map(dt.date.isoformat)),
-        },
-    }
-    if draw(st.booleans()):
-        spec["users"]["min_age"] = draw(st.integers(0, 30))
-    if draw(st.booleans()):
-        spec["ends"] = (starts + dt.timedelta(days=draw(st.integers(0, 2000)))).isoformat()
-    return spec
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=practices(), start=DAYS, length=st.integers(0, 1100))
+@given(spec=practice_specs(REGIONS, DAYS), start=DAYS, length=st.integers(0, 1100))
 def test_generated_practices(spec: dict[str, Any], start: dt.date, length: int) -> None:
     """Change points +-1 day and every third day of windows up to three years."""
     assert_equivalent(parse_practice(spec), start, start + dt.timedelta(days=length), step=3)

@@ -344,18 +344,25 @@ def _library(request: Request) -> Library:
     return found
 
 
+def _spec_type(request: Request) -> tuple[str, Problem | None]:
+    """The request body's media type, and the problem when it is not a spec format."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
+        return kind, Problem(
+            f"Content-Type {kind!r} is not a spec format",
+            valid=", ".join(JSON_TYPES + YAML_TYPES),
+            code="unsupported_media_type",
+        )
+    return kind, None
+
+
 async def assess(request: Request) -> Response:
     service, library = _service(request), _library(request)
     query, problems = _query(request, ASSESS_QUERY)
     if problems:
         return _refused(422, "invalid request", problems, library.revision)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
-        problem = Problem(
-            f"Content-Type {kind!r} is not a spec format",
-            valid=", ".join(JSON_TYPES + YAML_TYPES),
-            code="unsupported_media_type",
-        )
+    kind, problem = _spec_type(request)
+    if problem is not None:
         return _refused(415, "unsupported Content-Type", [problem], library.revision)
     body = await request.body()
     async with service.turn():
@@ -428,13 +435,8 @@ async def timelines(request: Request) -> Response:
     problems += more if not problems else []
     if problems:
         return _refused(422, "invalid request", problems, library.revision)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind and kind not in JSON_TYPES + YAML_TYPES and not kind.endswith("+json"):
-        problem = Problem(
-            f"Content-Type {kind!r} is not a spec format",
-            valid=", ".join(JSON_TYPES + YAML_TYPES),
-            code="unsupported_media_type",
-        )
+    kind, problem = _spec_type(request)
+    if problem is not None:
         return _refused(415, "unsupported Content-Type", [problem], library.revision)
     body = await request.body()
     async with service.turn():
