@@ -190,7 +190,7 @@ def test_sb942_unknown_facts_are_warnings_with_each_assumption(tmp_path: Path, e
         assert any(field in line and "warning" in line for line in found["us-ca-sb942/ai-detection-tool"]["because"])
     assumed = " ".join(assessment["assumptions"])
     assert "ai_monthly_users is not given: assuming it may be > 1000000" in assumed
-    assert "ai_output_media is not given" in assumed
+    assert "ai_output_media is not given: assuming it may include image (the safer reading)" in assumed
 
 
 @pytest.mark.parametrize("engine", ["native", "rete"])
