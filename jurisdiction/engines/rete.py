@@ -98,7 +98,12 @@ class ReteEngine:
     def _tests(self, lit: Literal) -> list[Any]:
         """The durable_rules tests for one literal, one per way it can hold."""
         if lit.op in ("has", "lacks"):
-            return [getattr(m, self._member_field(lit.fact, lit.value)) == (lit.op == "has")]
+            member = getattr(m, self._member_field(lit.fact, lit.value)) == (lit.op == "has")
+            if lit.unknown_ok and FACTS[lit.fact].may_be_unknown:
+                # a set the spec leaves open (`ai_output_media`): the test holds when it is unknown
+                known_set = getattr(m, "k_" + lit.fact)
+                return [(known_set == True) & member, known_set == False]
+            return [member]
         left = getattr(m, _field(lit.fact))
         known = getattr(m, "k_" + lit.fact)
         if isinstance(lit.value, ParamRef):
@@ -172,6 +177,8 @@ class ReteEngine:
         out: dict[str, Any] = {"n": n}
         for name, spec in FACTS.items():
             if spec.type == "set":
+                if spec.may_be_unknown:
+                    out["k_" + name] = name in values
                 continue
             if name in values:
                 out[_field(name)] = values[name]

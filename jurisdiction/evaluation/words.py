@@ -41,6 +41,9 @@ def describe(lit: Literal, facts: Mapping[str, Any], spec_keys: Mapping[str, lis
             want = f"{lit.value.name} ({_show(facts.get(f'param:{lit.value.name}'))} here)"
         else:
             want = _show(lit.value)
+        if lit.op in ("has", "lacks"):  # a set left open (ai_output_media)
+            verb = "include" if lit.op == "has" else "lack"
+            return f"{lit.fact} is not given: assuming it may {verb} {want} (the safer reading)"
         verb = "" if lit.op == "eq" else f"{_WORDS.get(lit.op, lit.op)} "  # "may be true", not "may be is true"
         return f"{lit.fact} is not given: assuming it may be {verb}{want} (the safer reading)"
     have = facts[lit.fact]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from jurisdiction.practice.model import AssessmentType, Practice, TransferMechanism
+from jurisdiction.practice.model import AssessmentType, OutputMedium, Practice, TransferMechanism
 from jurisdiction.vocabulary.regions import country_of, expand, membership
 from jurisdiction.vocabulary.taxonomy import TaxonomyKind, taxonomy
 
@@ -83,6 +83,29 @@ FACTS: Mapping[str, FactSpec] = _facts(
     FactSpec("ai_generates_content", "bool", "the AI system generates synthetic content", may_be_unknown=True),
     FactSpec("ai_interaction_disclosed", "bool", "the product tells people they deal with an AI system"),
     FactSpec("ai_outputs_marked", "bool", "the product marks its outputs as artificially generated"),
+    FactSpec(
+        "ai_public_release",
+        "bool",
+        "the model is in a generative AI system or service made publicly available to users, not internal only "
+        "(ai_system.public_release)",
+        may_be_unknown=True,
+        unknown_warns=True,
+    ),
+    FactSpec(
+        "ai_monthly_users",
+        "number",
+        "total monthly visitors or users of the generative AI system, all places (ai_system.monthly_users)",
+        may_be_unknown=True,
+        unknown_warns=True,
+    ),
+    FactSpec(
+        "ai_output_media",
+        "set",
+        "what the AI system generates: text, image, video, audio (ai_system.output_media)",
+        values=get_args(OutputMedium),
+        may_be_unknown=True,
+        unknown_warns=True,
+    ),
     FactSpec(
         "control",
         "enum",
@@ -183,6 +206,9 @@ FACT_FIELDS: Mapping[str, str] = {
     "ai_generates_content": "ai_system.generates_content",
     "ai_interaction_disclosed": "ai_system.discloses_ai_interaction",
     "ai_outputs_marked": "ai_system.marks_outputs",
+    "ai_public_release": "ai_system.public_release",
+    "ai_monthly_users": "ai_system.monthly_users",
+    "ai_output_media": "ai_system.output_media",
     "control": "control",
     "legal_basis": "legal_basis",
     "min_age": "users.min_age",
@@ -243,6 +269,12 @@ def practice_facts(practice: Practice) -> dict[str, Any]:
         facts["ai_interacts"] = system.interacts_with_people
     if system is not None and system.generates_content is not None:
         facts["ai_generates_content"] = system.generates_content
+    if system is not None and system.public_release is not None:
+        facts["ai_public_release"] = system.public_release
+    if system is not None and system.monthly_users is not None:
+        facts["ai_monthly_users"] = system.monthly_users
+    if system is not None and system.output_media is not None:
+        facts["ai_output_media"] = frozenset(system.output_media)
     if practice.business.annual_revenue_usd is not None:
         facts["annual_revenue_usd"] = practice.business.annual_revenue_usd
     if practice.business.revenue_share_from_sale is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "DataCategoryKey",
     "DataSubjectKey",
     "DataUseKey",
+    "OutputMedium",
     "Policy",
     "Practice",
     "School",
@@ -98,6 +99,7 @@ AssessmentType = Literal[
     "dpia", "lia", "data_protection_assessment", "risk_assessment", "pia", "fria", "ai_risk_management", "tia"
 ]
 DocumentKind = Literal["training_data_summary", "copyright_policy", "ai_documentation"]
+OutputMedium = Literal["text", "image", "video", "audio"]
 
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -205,6 +207,25 @@ class AISystem(BaseModel):
     )
     marks_outputs: bool = Field(
         False, description="Outputs are marked in a machine-readable format as artificially generated."
+    )
+    public_release: bool | None = Field(
+        None,
+        description="The model is in a generative AI system or service made publicly available to users (true), "
+        "or used internally only (false); absent = unknown. Decisive for California's AB 2013 (Civ. Code § 3111: "
+        "systems 'made publicly available to Californians') and the AI Transparency Act (Bus. & Prof. Code "
+        "§ 22757.1(d): a system 'publicly accessible within the geographic boundaries of the state').",
+    )
+    monthly_users: Annotated[int, Field(ge=0)] | None = Field(
+        None,
+        description="Total monthly visitors or users of the generative AI system, counted in all places (not only "
+        "one state's); absent = unknown. Decisive for California's AI Transparency Act (Bus. & Prof. Code "
+        "§ 22757.1(d): a covered provider's system has over 1,000,000 monthly visitors or users).",
+    )
+    output_media: Annotated[list[OutputMedium], AfterValidator(_unique)] | None = Field(
+        None,
+        description="What the system generates: text, image, video, audio; absent = unknown. Decisive for "
+        "California's AI Transparency Act, whose detection tool and disclosures concern image, video and audio "
+        "content (Bus. & Prof. Code §§ 22757.2(a)(1), 22757.3(a)-(b)): a text-only system is outside them.",
     )
 
 
