@@ -31,8 +31,10 @@ from jurisdiction.outputs.formats import FORMATS, stream
 from jurisdiction.outputs.gate import FAIL_ON, Checked
 from jurisdiction.outputs.timeline import TIMELINE_FORMATS
 from jurisdiction.outputs.waivers import Waivers
-from jurisdiction.practice.inputs import Skipped, Spec
+from jurisdiction.practice.inputs import Skipped, Spec, git_show, read_one
 from jurisdiction.practice.model import Practice
+from jurisdiction.practice.specs import practice_from_document
+from jurisdiction.reading.loading import parse_bytes
 
 __all__ = ["main", "run"]
 
@@ -389,7 +391,8 @@ class _Run:
         self.ids: set[str] = set()
 
     def checked(self, files: Sequence[str], scanned: Collection[str]) -> Iterator[Checked]:
-
+        """The checked specs of `files`, in order; files in `scanned` (found in a folder) that are
+        not specs are skipped and listed on stderr."""
         progress = len(files) >= 50 and getattr(self.err, "isatty", lambda: False)()
         for start in range(0, len(files), CHUNK):
             # the collector off while a chunk is read, evaluated and written (it found nothing to
@@ -416,8 +419,6 @@ class _Run:
             self.err.write("\n")
 
     def read(self, raw: str, lenient: bool) -> list[Spec] | Skipped:
-        from jurisdiction.practice.inputs import read_one
-
         args = self.args
         try:
             found = read_one(
@@ -433,11 +434,6 @@ class _Run:
         return found
 
     def item(self, spec: Spec, assessment: Assessment) -> Checked:
-        from jurisdiction.outputs.gate import Checked
-        from jurisdiction.practice.inputs import git_show
-        from jurisdiction.practice.specs import practice_from_document
-        from jurisdiction.reading.loading import parse_bytes
-
         assessment, gone = self.waivers.apply(assessment, self.today)
         self.expired.extend(gone)
         base = None
