@@ -269,3 +269,20 @@ def test_bad_spec_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert result.code == 2
     assert "bad.yaml" in result.err and "starts" in result.err
     assert cli("timeline", tmp_path / "missing.yaml").code == 2
+
+
+def test_markdown_for_a_large_portfolio_fits_one_comment(tmp_path: Path) -> None:
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    for i in range(40):
+        text = examples[i % len(examples)].read_text(encoding="utf-8")
+        (folder / f"p{i:02d}.yaml").write_text(re.sub(r"(?m)^id: .*$", f"id: p{i:02d}", text), encoding="utf-8")
+    window = ("--today", "2026-12-01", "--until", "2029-12-01")
+    full = cli("timeline", folder, *window, "--format", "json")
+    assert full.code == 0, full.err
+    markdown = cli("timeline", folder, *window, "--format", "markdown").out
+    assert len(markdown) <= 65_536
+    assert "Trimmed to fit one pull-request comment" in markdown and "--format ics" in markdown
+    # a small timeline is whole
+    assert "Trimmed" not in cli("timeline", examples[0], *window, "--format", "markdown").out

@@ -28,6 +28,7 @@ from jurisdiction.evaluation.timeline import (
     TimelineEvent,
     TimelineGate,
 )
+from jurisdiction.outputs.formats import MARKDOWN_LIMIT
 from jurisdiction.outputs.gate import Gate
 from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.vocabulary.regions import summarize_codes
@@ -182,32 +183,51 @@ def _md(text: str) -> str:
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
-def render_timeline_markdown(timeline: Timeline) -> str:
-    out = [f"## jurisdiction timeline, {timeline.from_} to {timeline.until}", "", _md(_summary(timeline)) + ".", ""]
+def render_timeline_markdown(timeline: Timeline, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: the overdue items, then a row per date and practice; what does
+    not fit in `limit` characters (GitHub's comment limit) is counted and pointed to."""
+    head = [f"## jurisdiction timeline, {timeline.from_} to {timeline.until}", "", _md(_summary(timeline)) + ".", ""]
     if timeline.gate is not None:
-        out += [f"**{_md(_gate_line(timeline.gate))}**", ""]
+        head += [f"**{_md(_gate_line(timeline.gate))}**", ""]
+    body: list[str] = []
     overdue = [(line, item) for line in timeline.practices for item in line.overdue]
     if overdue:
-        out += [f"### Already overdue on {timeline.from_}", ""]
-        out += [
+        body += [f"### Already overdue on {timeline.from_}", ""]
+        body += [
             f"- `{line.practice}`: **{_md(item.title)}** — `{item.id}` in {_md(_where(item.jurisdictions))}, "
             f"due {item.due}. [{_md(item.citation)}]({item.url})"
             for line, item in overdue
         ]
-        out.append("")
+        body.append("")
     days = _by_date(timeline)
     if days:
-        out += ["| date | lead time | practice | what |", "|---|---|---|---|"]
+        body += ["| date | lead time | practice | what |", "|---|---|---|---|"]
     for day in days:
         for law, practices in day.laws.values():
-            out.append(
+            body.append(
                 f"| {day.date} | {day.days} d | {_md(', '.join(practices))} | "
                 f"in force: [{_md(law.title)}]({law.url}) ({_md(law.citation)}) |"
             )
         for line, event in day.practices:
             what = "<br>".join(_md(text) for text in _event_lines(event, ""))
-            out.append(f"| {day.date} | {day.days} d | `{line.practice}` | {what} |")
-    return "\n".join(out).rstrip() + "\n"
+            body.append(f"| {day.date} | {day.days} d | `{line.practice}` | {what} |")
+    text = "\n".join(head + body).rstrip() + "\n"
+    if len(text) <= limit:
+        return text
+    kept, size = [], len("\n".join(head)) + len(_TRIMMED) + 200
+    for row in body:
+        if size + len(row) + 1 > limit:
+            break
+        kept.append(row)
+        size += len(row) + 1
+    note = _TRIMMED.format(left_out=len(body) - len(kept))
+    return "\n".join([*head, *kept, "", note]).rstrip() + "\n"
+
+
+_TRIMMED = (
+    "> Trimmed to fit one pull-request comment ({left_out} more lines). The whole timeline: "
+    "`--format json`, or `--format ics` for a calendar."
+)
 
 
 # -- iCalendar (RFC 5545) ------------------------------------------------------------------
