@@ -155,6 +155,11 @@ def test_malformed_and_invalid_specs_get_structured_422(server: Server) -> None:
     no_trace(r)
     (problem,) = r.json()["problems"]
     assert problem["line"] == 2 and problem["message"].startswith("not valid JSON")
+    # a trailing comma is valid YAML, but a body sent as JSON is read as JSON, as a .json file is
+    r = server.assess(b'{"id": "x",\n  "title": "y",\n}', "application/json")
+    assert r.status_code == 422
+    (problem,) = r.json()["problems"]
+    assert problem["code"] == "json_syntax" and "Content-Type" in problem["valid"]
 
     r = server.assess(SPEC.read_bytes().replace(b"train_ai_system.generative", b"train_ai_sytem"))
     assert r.status_code == 422

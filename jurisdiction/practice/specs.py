@@ -46,8 +46,9 @@ def load_practices(paths: list[Path | str]) -> list[Practice]:
     return [load_practice(p) for p in paths]
 
 
-def parse_practice(data: Any, source: str = "<input>") -> Practice:
-    """Validate a spec given as text/bytes (YAML or JSON) or as already-parsed data."""
+def parse_practice(data: Any, source: str = "<input>", *, strict_json: bool = False) -> Practice:
+    """Validate a spec given as text/bytes (YAML or JSON; `strict_json`: only JSON) or as
+    already-parsed data."""
     if isinstance(data, (bytes, str)):
         quick = _plain_json(data)
         if quick is not None:
@@ -57,7 +58,8 @@ def parse_practice(data: Any, source: str = "<input>") -> Practice:
                 pass  # read it again with positions, to say where
     with _as_spec_error():
         if isinstance(data, (bytes, str)):
-            doc = parse_bytes(data.encode("utf-8") if isinstance(data, str) else data, source)
+            blob = data.encode("utf-8") if isinstance(data, str) else data
+            doc = parse_bytes(blob, source, strict_json=strict_json)
         else:
             doc = from_data(data, source)
     return practice_from_document(doc)

@@ -296,7 +296,7 @@ def _json_as_yaml(text: str) -> str:
     return _SURROGATE_PAIR.sub(joined, text.replace("\t", " "))
 
 
-def _strict_json(text: str, source: str) -> None:
+def _strict_json(text: str, source: str, why: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -308,7 +308,7 @@ def _strict_json(text: str, source: str) -> None:
                     line=exc.lineno,
                     column=exc.colno,
                     code="json_syntax",
-                    valid="JSON, since the file's name ends in .json (name it .yaml for YAML)",
+                    valid=why,
                 )
             ]
         ) from None
@@ -316,12 +316,16 @@ def _strict_json(text: str, source: str) -> None:
         pass  # nested too deeply: the depth check says so, with its place
 
 
-def parse_text(text: str, source: str) -> Document:
-    """Parse YAML or JSON text; raise `InputError` with file and line on any problem."""
+def parse_text(text: str, source: str, *, strict_json: bool = False) -> Document:
+    """Parse YAML or JSON text; raise `InputError` with file and line on any problem. JSON is
+    read strictly (YAML would accept a trailing comma, say) when `source` ends in .json or
+    `strict_json` says the text is JSON (an HTTP body sent as application/json)."""
     if not text.strip():
         raise InputError([Problem("the file is empty", file=source, line=1, valid="a YAML or JSON mapping")])
-    if source.lower().endswith(".json"):
-        _strict_json(text, source)  # a .json file is JSON: YAML would accept a trailing comma, say
+    if strict_json:
+        _strict_json(text, source, "JSON, since the Content-Type says so (send YAML as application/yaml)")
+    elif source.lower().endswith(".json"):
+        _strict_json(text, source, "JSON, since the file's name ends in .json (name it .yaml for YAML)")
     text = _json_as_yaml(text)
     _refuse_before_composing(text, source)
     yaml = _yaml()
@@ -466,8 +470,8 @@ def _too_large(source: str) -> Problem:
     )
 
 
-def parse_bytes(blob: bytes, source: str) -> Document:
-    """Decode UTF-8 strictly (naming the line of the first bad byte) and parse."""
+def parse_bytes(blob: bytes, source: str, *, strict_json: bool = False) -> Document:
+    """Decode UTF-8 strictly (naming the line of the first bad byte) and parse (`parse_text`)."""
     if len(blob) > MAX_BYTES:
         raise InputError([_too_large(source)])
     if blob.startswith(b"\xef\xbb\xbf"):
@@ -490,7 +494,7 @@ def parse_bytes(blob: bytes, source: str) -> Document:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError([Problem("the file contains a NUL byte; it is not a text file", file=source, line=line)])
-    return parse_text(text, source)
+    return parse_text(text, source, strict_json=strict_json)
 
 
 def from_data(data: Any, source: str = "<input>") -> Document:

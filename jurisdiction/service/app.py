@@ -148,24 +148,6 @@ def _refused(status: int, error: str, problems: list[Problem], revision: str) ->
     return _json({"error": error, "problems": [p.as_dict() for p in problems], "rules_revision": revision}, status)
 
 
-def _json_problem(body: bytes) -> Problem | None:
-    """What is wrong with a body that should be JSON, or None when it is JSON."""
-    try:
-        json.loads(body)
-    except json.JSONDecodeError as exc:
-        return Problem(
-            f"not valid JSON: {exc.msg}",
-            file=SPEC_SOURCE,
-            line=exc.lineno,
-            column=exc.colno,
-            valid="a JSON object",
-            code="json_syntax",
-        )
-    except (ValueError, RecursionError) as exc:  # not UTF-8, or nested too deeply
-        return Problem(f"not valid JSON: {exc}", file=SPEC_SOURCE, valid="a JSON object in UTF-8", code="json_syntax")
-    return None
-
-
 def _query(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, Any], list[Problem]]:
     """The query parameters a route takes, checked: each known one at most once and valid,
     no unknown one (a typo such as `?todya=` would otherwise be evaluated as of today)."""
@@ -241,13 +223,9 @@ def _spec_problems(body: bytes, kind: str) -> tuple[Any, list[Problem]]:
     """The practice in a request body, or what is wrong with it."""
     if not body.strip():
         return None, [Problem("the request body is empty", file=SPEC_SOURCE, code="empty")]
-    try:
-        return parse_practice(body, SPEC_SOURCE), []
+    try:  # a body sent as JSON is read as JSON (as a .json file is), not as YAML
+        return parse_practice(body, SPEC_SOURCE, strict_json=kind in JSON_TYPES or kind.endswith("+json")), []
     except InputError as exc:
-        if kind in JSON_TYPES or kind.endswith("+json"):
-            broken = _json_problem(body)  # a JSON body that is not JSON: say it in JSON's terms
-            if broken is not None:
-                return None, [broken]
         return None, list(exc.problems)
 
 
