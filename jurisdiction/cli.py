@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import itertools
 import json
 import os
@@ -29,7 +30,6 @@ from jurisdiction.evaluation.evaluator import Evaluator
 from jurisdiction.law.rulebook import RuleBook
 from jurisdiction.outputs.formats import FORMATS, stream
 from jurisdiction.outputs.gate import FAIL_ON, Checked
-from jurisdiction.outputs.timeline import TIMELINE_FORMATS
 from jurisdiction.outputs.waivers import Waivers
 from jurisdiction.practice.inputs import Skipped, Spec, git_show, read_one
 from jurisdiction.practice.model import Practice
@@ -42,6 +42,12 @@ __all__ = ["main", "run"]
 ENGINE_NAMES = ["auto", "rete", "native"]
 BACKENDS = ["duckdb", "spark"]
 TAXONOMY_KINDS = {"category": "data categories", "use": "data uses", "subject": "data subjects"}
+# `timeline --format`: outputs.timeline's formats and the HTML report (a test keeps them equal;
+# named here so that a command other than `timeline` does not import the timeline's modules)
+TIMELINE_FORMAT_NAMES = ("html", "ics", "json", "markdown", "text")
+
+# the commands that load a rule library (through `_book`)
+LOADS_LIBRARY = frozenset({"check", "diff", "timeline", "explain", "rules", "jurisdictions", "users"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,7 +153,7 @@ def _parser() -> _Parser:
         "--from", "--today", dest="start", type=_date, help="first day of the window (default: the system date)"
     )
     timeline.add_argument("--until", type=_date, help="last day of the window (default: a year after --from)")
-    timeline.add_argument("--format", choices=sorted([*TIMELINE_FORMATS, "html"]), default="text")
+    timeline.add_argument("--format", choices=TIMELINE_FORMAT_NAMES, default="text")
     timeline.add_argument(
         "--fail-within",
         type=_days,
@@ -276,13 +282,20 @@ def run(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     stdin: IO[bytes] | None = None,
+    collector_paused: bool = False,
 ) -> int:
+    """Run one command; its exit code. `collector_paused`: the caller turned the cyclic garbage
+    collector off for start-up (`python -m jurisdiction` does); it is back on once the library
+    is loaded (`_book`), and before any command that loads none."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
         with contextlib.redirect_stdout(out):  # where argparse writes --help and --version
             args = _parser().parse_args(list(argv) if argv is not None else None)
         args.stdin = stdin if stdin is not None else (sys.stdin.buffer if sys.stdin is not None else None)
+        args.collector_paused = collector_paused and args.command in LOADS_LIBRARY
+        if collector_paused and not args.collector_paused:
+            gc.enable()
         handler = {
             "check": _check,
             "explain": _explain,
@@ -316,10 +329,14 @@ def run(
     except Exception as exc:
         err.write(f"internal error (please report it, with the input): {type(exc).__name__}: {exc}\n")
         return 3
+    finally:
+        if collector_paused:
+            gc.enable()
 
 
-def main() -> None:
-    code = run()
+def main(collector_paused: bool = False) -> None:
+    """The `jurisdiction` command: run it, exit with its code."""
+    code = run(collector_paused=collector_paused)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
@@ -335,8 +352,13 @@ class _EngineOrBackend(argparse.Action):
         setattr(namespace, "backend" if value in BACKENDS else "rule_engine", value)
 
 
-def _book(path: str | None, with_tests: bool = False) -> RuleBook:
-    return RuleBook.load(path, with_tests=with_tests)
+def _book(args: argparse.Namespace, path: str | None, with_tests: bool = False) -> RuleBook:
+    book = RuleBook.load(path, with_tests=with_tests)
+    if args.collector_paused:  # start-up is over: what it built lives on, never to be scanned again
+        args.collector_paused = False
+        gc.freeze()
+        gc.enable()
+    return book
 
 
 # specs read and evaluated at a time: a folder gate holds one chunk, never the whole folder
@@ -352,7 +374,7 @@ def _check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.practice.inputs import spec_files
 
     files = spec_files(args.paths, args.include or (), args.exclude or ())
-    book = _book(args.rules)
+    book = _book(args, args.rules)
     run = _Run(args, Evaluator(book, args.engine), args.today or dt.date.today(), _waivers(args, book), err)
     scanned = () if args.strict else set(files) if args.skip_other_files else set(files) - set(args.paths)
     items = run.checked(files, scanned)
@@ -453,7 +475,7 @@ def _diff(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.practice.inputs import read_specs
 
     old, new = (read_specs([p])[0] for p in (args.old, args.new))
-    evaluator = Evaluator(_book(args.rules), args.engine)
+    evaluator = Evaluator(_book(args, args.rules), args.engine)
     today = args.today or dt.date.today()
     before, after = evaluator.evaluate(old.practice, today), evaluator.evaluate(new.practice, today)
     item = Checked(after, new.source, new.document, before, gated_change=True)
@@ -528,7 +550,7 @@ def _timeline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError("none of the files found is a practice spec (see the skipped files above)")
     practices = [s.practice for s in inputs.specs]
     _unique_ids(practices)
-    evaluator = Evaluator(_book(args.rules), args.engine)
+    evaluator = Evaluator(_book(args, args.rules), args.engine)
     timeline = evaluator.timelines(practices, start, until)
     if args.fail_within is not None:
         gate = Gate(fail_on_warnings=args.fail_on_warnings)
@@ -567,7 +589,7 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.practice.specs import load_practice
 
     practice = load_practice(args.spec)
-    evaluator = Evaluator(_book(args.rules), args.engine)
+    evaluator = Evaluator(_book(args, args.rules), args.engine)
     report = explain_practice(evaluator, practice, args.today or dt.date.today(), args.jurisdiction, args.rule)
     if args.format == "json":
         out.write(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
@@ -577,7 +599,7 @@ def _explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _rules(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    book = _book(args.dir, with_tests=args.action in ("validate", "test", "lint"))
+    book = _book(args, args.dir, with_tests=args.action in ("validate", "test", "lint"))
     if args.action == "lint":
         return _lint(book, args, out)
     if args.action == "upcoming":
@@ -725,7 +747,7 @@ def _jurisdictions(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from jurisdiction.vocabulary.regions import search
 
     rows = search(args.query)
-    book = _book(args.rules)
+    book = _book(args, args.rules)
     for row in rows:
         if row["kind"] != "group":
             code = str(row["code"])
@@ -808,7 +830,7 @@ def _users(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     document = load_document(args.spec)
     practice = practice_from_document(document)
     today = args.today or dt.date.today()
-    plan = plan_users(practice, Evaluator(_book(args.rules), args.rule_engine), today)
+    plan = plan_users(practice, Evaluator(_book(args, args.rules), args.rule_engine), today)
     if args.print_sql:
         from jurisdiction.users import counts_sql, ids_sql
 

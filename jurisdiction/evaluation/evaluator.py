@@ -18,13 +18,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from jurisdiction.engines import Engine, FactSet, Matches, make_engine
 from jurisdiction.engines.native import is_local
 from jurisdiction.evaluation.assessment import PHASE, SEVERITY_OF_STATUS, STEP_TITLE, Assessment, Verdict
 from jurisdiction.evaluation.batch import evaluate_in_processes, gc_paused, plan_workers
-from jurisdiction.evaluation.timeline import PracticeTimeline, Timeline, practice_timeline
 from jurisdiction.evaluation.words import describe, trace_condition
 from jurisdiction.law.compiler import Literal, ParamRef
 from jurisdiction.law.coverage import JurisdictionCoverage
@@ -44,6 +43,9 @@ from jurisdiction.law.rulefile import Rule, Status
 from jurisdiction.practice.model import Practice
 from jurisdiction.vocabulary.regions import FOREVER, Interval, expand, name_of
 from jurisdiction.vocabulary.taxonomy import taxonomy
+
+if TYPE_CHECKING:  # the timeline's module is imported when a timeline is asked for
+    from jurisdiction.evaluation.timeline import PracticeTimeline, Timeline
 
 __all__ = ["Evaluator", "LawTrace", "Owed", "PlainAssessment", "RuleTrace", "evaluate", "verdict_of"]
 
@@ -341,10 +343,14 @@ class Evaluator:
         """
         if until < start:
             raise ValueError(f"the window ends ({until}) before it starts ({start})")
+        from jurisdiction.evaluation.timeline import practice_timeline
+
         return practice_timeline(self._timeline_data, practice, start, until)
 
     def timelines(self, practices: Sequence[Practice], start: dt.date, until: dt.date) -> Timeline:
         """`timeline` for each practice, in order, over one window."""
+        from jurisdiction.evaluation.timeline import Timeline
+
         lines = [self.timeline(p, start, until) for p in practices]
         return Timeline.model_validate(
             {"from": start, "until": until, "rules_revision": self.book.revision, "practices": lines}
