@@ -73,6 +73,34 @@ def test_threads_share_one_evaluator(engine: str) -> None:
     print(f"\n{engine}: {THREADS} threads x {runs} evaluations in {elapsed:.2f} s")
 
 
+def test_a_fresh_engine_builds_its_law_plans_under_contention() -> None:
+    """The native engine builds a law's plan when the law is first matched: threads that reach
+    the same laws at once, on a fresh evaluator, still get the sequential answers."""
+    expected = [Evaluator(BOOK, "native").evaluate(p, today).model_dump_json() for p, today in WORK]
+    fresh = Evaluator(BOOK, "native")
+    start = threading.Barrier(THREADS)
+    errors: list[str] = []
+
+    def worker(k: int) -> None:
+        start.wait()
+        try:
+            for i in range(len(WORK)):
+                j = (i + k * 7) % len(WORK)
+                if fresh.evaluate(WORK[j][0], WORK[j][1]).model_dump_json() != expected[j]:
+                    errors.append(f"thread {k}: practice #{j} differs from the sequential result")
+                    return
+        except Exception as exc:  # reported below, with the thread
+            errors.append(f"thread {k}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert errors == []
+
+
 def test_threads_load_books_and_build_engines_while_others_evaluate() -> None:
     """A reload builds a new book and engine while requests run on the old one."""
     engines = ["native", "rete"] if rete_available() else ["native"]

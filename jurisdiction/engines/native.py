@@ -13,6 +13,7 @@ are checked once per pattern.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -140,15 +141,28 @@ class NativeEngine:
         by_law: dict[str, list[CompiledCondition]] = defaultdict(list)
         for cond in conditions.values():
             by_law[cond.law].append(cond)
-        shared = _Shared()
-        self._plans = {law: _LawPlan(conds, shared) for law, conds in sorted(by_law.items())}
+        self._by_law = dict(by_law)
+        # each law's plan is built when the law is first matched (a one-spec check reaches a
+        # few laws of the library), under the lock: plans share the shared literals' slots
+        self._shared = _Shared()
+        self._plans: dict[str, _LawPlan] = {}
+        self._lock = threading.Lock()
+
+    def _plan(self, law: str) -> _LawPlan | None:
+        plan = self._plans.get(law)
+        if plan is None and law in self._by_law:
+            with self._lock:
+                plan = self._plans.get(law)
+                if plan is None:
+                    plan = self._plans[law] = _LawPlan(self._by_law[law], self._shared)
+        return plan
 
     def match(self, factsets: Sequence[FactSet]) -> list[Matches]:
         """The answers are shared between calls: treat them as read-only."""
         out: list[Matches] = []
         practices: dict[int, _Practice] = {}
         for fs in factsets:
-            plan = self._plans.get(fs.law)
+            plan = self._plan(fs.law)
             if plan is None:
                 out.append({})
                 continue
