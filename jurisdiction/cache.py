@@ -1,6 +1,6 @@
 """A cache of built objects on disk, keyed by the digest of what they were built from: the
 compiled rule library, so a one-spec `check` does not parse and compile 70-odd law files at
-every run (pre-commit, CI).
+every run (pre-commit, CI), and the ISO 3166-2 table (`vocabulary.regions`).
 
 Entries are pickles written by this user only: the folder must belong to the user and be
 closed to others (0700), or it is not used. A write goes to a temporary file renamed into
@@ -42,11 +42,14 @@ def code_digest() -> str:
     cached object was built by) and of the Python that runs it: a new version, an edited module
     or another Python misses."""
     digest = hashlib.sha256(sys.version.encode() + b"\0")
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".json", ".yaml"):
-            info = path.stat()
-            digest.update(f"{path.relative_to(package).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    package = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = [s for s in subfolders if s != "__pycache__"]
+        found += [os.path.join(folder, n) for n in names if n.endswith((".py", ".json", ".yaml"))]
+    for path in sorted(Path(p) for p in found):
+        info = path.stat()
+        digest.update(f"{path.relative_to(package).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 

@@ -14,7 +14,7 @@ from tests.helpers import ROOT
 PACKAGE = ROOT / "jurisdiction"
 # The steps, in pipeline order: a module may import its own step and the steps before it.
 LAYERS = [
-    ("jurisdiction._version", "jurisdiction.errors", "jurisdiction.vocabulary"),
+    ("jurisdiction._version", "jurisdiction.errors", "jurisdiction.cache", "jurisdiction.vocabulary"),
     ("jurisdiction.reading",),
     ("jurisdiction.practice",),
     ("jurisdiction.law",),

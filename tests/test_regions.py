@@ -53,3 +53,17 @@ def test_search_and_cli() -> None:
     assert result.code == 0 and "European Union" in result.out
     assert cli("jurisdictions", "US-C").out.count("US-C") >= 3
     assert cli("jurisdictions", "zzzz").code == 2
+
+
+def test_the_tables_read_from_pycountrys_files_equal_its_api() -> None:
+    """Countries and subdivisions are read from pycountry's data files (and the subdivisions
+    kept in the on-disk cache), not through its API: the same codes and names."""
+    import pycountry
+
+    from jurisdiction.vocabulary.regions import countries, name_of, subdivisions_of
+
+    assert countries() == tuple(sorted(c.alpha_2 for c in pycountry.countries))
+    assert all(name_of(c.alpha_2) == c.name for c in pycountry.countries)
+    subdivisions = list(pycountry.subdivisions)
+    assert sorted(code for c in countries() for code in subdivisions_of(c)) == sorted(s.code for s in subdivisions)
+    assert all(name_of(s.code) == s.name for s in subdivisions)

@@ -31,12 +31,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
+from importlib import resources, util
 from typing import Annotated, NamedTuple
 
-import pycountry
 from pydantic import AfterValidator, BeforeValidator
 
+from jurisdiction.cache import load_cached, store_cached
 from jurisdiction.errors import InvalidValue, suggest
 
 __all__ = [
@@ -132,9 +132,36 @@ def is_group(code: str) -> bool:
     return code in groups()
 
 
+def _database(name: str) -> bytes | None:
+    """One of pycountry's data files, found without importing pycountry (a check that needs no
+    fuzzy name search does not pay for its import), or None if this version keeps it elsewhere."""
+    spec = util.find_spec("pycountry")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        with open(os.path.join(os.path.dirname(spec.origin), "databases", name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+@cache
+def _country_rows() -> tuple[dict[str, str], ...]:
+    """ISO 3166-1, a row per country (alpha_2, alpha_3, name, and official_name and
+    common_name where there is one): pycountry's data file read as plain JSON, else its API."""
+    raw = _database("iso3166-1.json")
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        if raw is not None:
+            return tuple(json.loads(raw)["3166-1"])
+    import pycountry
+
+    attrs = ("alpha_2", "alpha_3", "name", "official_name", "common_name")
+    return tuple({a: v for a in attrs if (v := getattr(c, a, None))} for c in pycountry.countries)
+
+
 @cache
 def _countries() -> dict[str, str]:
-    return {c.alpha_2: c.name for c in pycountry.countries}
+    return {c["alpha_2"]: c["name"] for c in _country_rows()}
 
 
 @cache
@@ -158,14 +185,22 @@ def _subdivisions_by_country() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _subdivision_names() -> dict[str, str]:
-    """ISO 3166-2 code → name. Read from pycountry's data file as plain JSON (a third of the
-    time of building its 5,000 objects, which a one-spec check pays); from its API if the
-    file is not where this version keeps it."""
-    try:
-        with open(os.path.join(pycountry.DATABASE_DIR, "iso3166-2.json"), encoding="utf-8") as f:
-            return {entry["code"]: entry["name"] for entry in json.load(f)["3166-2"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {s.code: s.name for s in pycountry.subdivisions}
+    """ISO 3166-2 code → name: pycountry's data file read as plain JSON (a third of the time of
+    building its 5,000 objects), kept in the on-disk cache keyed by the file's bytes (parsing
+    it was the largest part of reading a spec), else pycountry's API."""
+    raw = _database("iso3166-2.json")
+    if raw is not None:
+        key = [b"iso3166-2 code to name\0", raw]
+        cached = load_cached(key)
+        if isinstance(cached, dict):
+            return cached
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            names = {entry["code"]: entry["name"] for entry in json.loads(raw)["3166-2"]}
+            store_cached(key, names)
+            return names
+    import pycountry
+
+    return {s.code: s.name for s in pycountry.subdivisions}
 
 
 def country_of(code: str) -> str:
@@ -261,10 +296,10 @@ def _name_index() -> dict[str, tuple[str, ...]]:
     """Folded name → codes (countries first): countries' name, official and common names,
     and subdivisions' names."""
     found: dict[str, set[str]] = defaultdict(set)
-    for c in pycountry.countries:
+    for c in _country_rows():
         for attr in ("name", "official_name", "common_name"):
-            if name := getattr(c, attr, None):
-                found[_fold(name)].add(c.alpha_2)
+            if name := c.get(attr):
+                found[_fold(name)].add(c["alpha_2"])
     for code, name in _subdivision_names().items():
         found[_fold(name)].add(code)
     return {k: tuple(sorted(v, key=_code_order)) for k, v in found.items()}
@@ -276,7 +311,7 @@ def _code_order(code: str) -> tuple[bool, str]:
 
 @cache
 def _alpha_3() -> dict[str, str]:
-    return {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+    return {c["alpha_3"]: c["alpha_2"] for c in _country_rows()}
 
 
 def _ranked(text: str, country: str | None = None) -> list[tuple[int, str]]:
@@ -315,6 +350,8 @@ def _ranked(text: str, country: str | None = None) -> list[tuple[int, str]]:
             )
             out.extend((3, c) for c in prefixed[:5])
         if country is None and len(folded) >= 3:
+            import pycountry  # its fuzzy search, for a name that matched nothing exactly
+
             with contextlib.suppress(LookupError):
                 out.extend((4, c.alpha_2) for c in pycountry.countries.search_fuzzy(text.strip())[:3])
         pool = {_fold(name): c for c, name in sorted(_subdivision_names().items(), key=lambda kv: kv[0]) if ok(c)}
