@@ -8,17 +8,19 @@ jurisdiction), github (workflow-command annotations).
 
 from __future__ import annotations
 
-import html
 import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING
 
 from jurisdiction._version import __version__
 from jurisdiction.evaluation.assessment import Assessment, Obligation
 from jurisdiction.outputs.gate import Checked, Report, worsening
 from jurisdiction.vocabulary.regions import summarize_codes
+
+if TYPE_CHECKING:  # html and the XML tree load when markdown or JUnit is asked for
+    from xml.etree.ElementTree import Element
 
 __all__ = ["FORMATS", "render", "stream"]
 
@@ -226,6 +228,8 @@ _ICON = {"blocked": "🛑", "action_required": "⚠️", "clear": "✅"}
 
 
 def _md(text: str) -> str:
+    import html
+
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
@@ -467,6 +471,8 @@ def _sarif_results(report: Report, item: Checked, rules: dict[str, dict[str, obj
 def stream_junit(report: Report) -> Iterator[str]:
     """JUnit XML. The root carries the totals, so the suites wait in a spooled file (memory up
     to a few MiB, then disk) until the last spec is read."""
+    from xml.etree import ElementTree as ET
+
     total = failures = 0
     with tempfile.SpooledTemporaryFile(max_size=4 * 2**20, mode="w+", encoding="utf-8") as suites:
         for item in report.each():
@@ -483,8 +489,10 @@ def stream_junit(report: Report) -> Iterator[str]:
         yield "\n</testsuites>\n"
 
 
-def _junit_suite(report: Report, item: Checked) -> tuple[ET.Element, int, int]:
+def _junit_suite(report: Report, item: Checked) -> tuple[Element, int, int]:
     """One spec's test suite: a test case per jurisdiction; (suite, cases, failures)."""
+    from xml.etree import ElementTree as ET
+
     a = item.assessment
     suite = ET.Element("testsuite", name=a.practice)
     cases = fails = 0

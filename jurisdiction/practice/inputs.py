@@ -4,7 +4,6 @@ standard input, Fides manifests, and earlier versions of specs from git."""
 from __future__ import annotations
 
 import fnmatch
-import subprocess
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,6 +190,8 @@ def _no_spec_problem(doc: Document) -> Problem:
 
 def git_show(path: Path, ref: str) -> bytes | None:
     """The file's content at `ref`, or None when the file did not exist there."""
+    import subprocess  # only `--base` runs git
+
     folder = path.resolve().parent
     try:
         top = subprocess.run(
