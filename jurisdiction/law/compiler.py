@@ -21,7 +21,7 @@ from jurisdiction.vocabulary.taxonomy import taxonomy
 
 __all__ = ["CompiledCondition", "Literal", "ParamRef", "compile_condition", "compile_file"]
 
-MAX_DISJUNCTS = 256
+MAX_DISJUNCTS = 512
 COMPARATORS = ("lt", "le", "gt", "ge")
 FLIP = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "has": "lacks", "lacks": "has"}
 
